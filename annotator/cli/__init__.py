@@ -1,0 +1,66 @@
+"""The command line: thin click commands over :mod:`annotator.services`.
+
+Note for developers: this module never imports Qt; the ``gui`` command is added by
+:mod:`annotator.__main__`. Every command has a one-line summary and an example,
+and turns :class:`~annotator.core.errors.AnnotatorError` into a message on stderr
+and exit code 1 (a test checks that every command has help).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from annotator import __version__
+from annotator.core.errors import AnnotatorError
+
+PROJECT_OPTION = click.option(
+    "--project", "-p", "project_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    help="Project file (.db). One file is one project.",
+)
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Print coded errors cleanly (no traceback) and exit 1; Ctrl-C exits 130."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AnnotatorError as exc:
+            click.secho(f"Error {exc}", fg="red", err=True)
+            sys.exit(1)
+        except KeyboardInterrupt:
+            click.secho("Interrupted; everything committed so far is kept.", fg="yellow", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="annotator")
+def cli() -> None:
+    """Label entities and stances in news articles, and export training data.
+
+    Run 'annotator' with no command to open the window on your default project.
+
+    Example:
+
+        annotator import sample_corpus --project demo.db
+    """
+
+
+from annotator.cli import _commands  # noqa: E402,F401  (registers the commands)
+
+__all__ = ["cli", "handle_errors", "print_json", "PROJECT_OPTION"]
+from annotator.cli import _export, _suggest  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Suggestion, evaluation and model commands."""

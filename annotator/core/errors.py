@@ -1,0 +1,109 @@
+"""Coded errors: every failure a user can meet has a code, says what went wrong,
+where (file and line when there is one) and what to do about it.
+
+The catalogue follows spaCy's ``Errors`` style: one template per code, formatted
+where the error is raised. Codes are stable; tests and the README refer to them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class Errors:
+    # Projects (E0xx)
+    E001 = "The file is not an annotator project (it is not an SQLite database). Pick a project file (.db) made by 'annotator init' or 'annotator import'."
+    E002 = "The file is an SQLite database but not an annotator project. Pick a project made by 'annotator init', or a new file name."
+    E003 = "The project was written by a newer version of annotator (schema step '{name}' is unknown here). Upgrade annotator to open it; the file was not changed."
+    E004 = "The project file could not be opened: {reason}."
+    E005 = "The project is busy: another process holds a write lock for longer than {seconds} s. Close the other annotator window or command and try again."
+    E006 = "The project file is damaged ({reason}). Restore it from a backup; the file was not changed."
+    E007 = "No project file given and no default project exists. Pass --project FILE."
+    # Schemes and settings (E1xx)
+    E101 = "The label scheme is invalid: {reason}. Fix the file and run the command again."
+    E102 = "The stance target list is invalid: {reason}. Fix the file and run the command again."
+    E103 = "The scheme file could not be parsed as {kind}: {reason}."
+    E104 = "Unknown setting '{key}'. Known settings: {known}."
+    E105 = "Unknown label '{label}' for the {layer} layer. Known labels: {known}."
+    E106 = "Unknown stance target '{target}'. Known targets: {known}. Add it with 'annotator init --targets' or in the scheme."
+    # Import (E2xx)
+    E201 = "The file is not valid {encoding} text (byte {offset}: {reason}). Save it as UTF-8 or pass --encoding."
+    E202 = "The file looks binary (it holds NUL bytes), not text. Import .txt, .md, .jsonl, .json or .csv files."
+    E203 = "The file is empty; there is nothing to import."
+    E204 = "The line is not valid JSON: {reason}. Each line of a .jsonl file must be one JSON object."
+    E205 = "The record has no 'text' field (or it is not a non-empty string). Every article needs its text."
+    E206 = "Span {index} ({layer}) is out of bounds: start={start}, end={end}, but the text has {length} characters. Offsets are code points, end-exclusive."
+    E207 = "Span {index} ({layer}) is empty or reversed: start={start} must be smaller than end={end}."
+    E208 = "Span {index} ({layer}) has a field of the wrong type: {field} = {value!r} (expected {expected})."
+    E209 = "Span {index} ({layer}) text does not match the article: the file says {given!r} but text[{start}:{end}] is {actual!r}. Check the offsets (code points, end-exclusive)."
+    E210 = "The record is not a JSON object but {kind}. Each line must be an object with a 'text' field."
+    E211 = "The CSV file has no 'text' column (columns: {columns}). Name the column that holds the articles 'text'."
+    E212 = "Unsupported file type '{suffix}'. Import .txt, .md, .jsonl, .json or .csv files, or folders of them."
+    E213 = "The path does not exist."
+    E214 = "Span {index} has an unknown label '{label}' for the {layer} layer. Known labels: {known}. Add the label to the scheme or fix the file."
+    E215 = "Span {index} (stance) has no target, or an unknown one: {target!r}. Known targets: {known}."
+    E216 = "The holder of stance {index} ({start}, {end}) is not one of the article's entity spans."
+    E217 = "The record is too large ({size} bytes; the limit is {limit}). Split the article or raise --max-record-bytes."
+    E218 = "The CSV row has {found} fields but the header has {expected}. Quote fields that contain commas."
+    E219 = "The JSON nests deeper than {limit} levels; an article record is at most a few levels deep."
+    E220 = "Field '{field}' has the wrong type: {value!r} (expected {expected})."
+    # Suggestions and models (E3xx)
+    E301 = "The spaCy pipeline '{name}' could not be loaded: {reason}. Install it (see 'annotator models') or pass a path to a pipeline folder."
+    E302 = "The gold file has no article that matches a document of the project (articles are matched by their text)."
+    # Export (E4xx)
+    E401 = "Nothing to export: {reason}."
+    E402 = "The output path escapes the chosen folder: {path}."
+    E403 = "Unknown export format '{name}'. Known formats: {known}."
+    E404 = "--split must be between 0 and 1 (exclusive), not {value}."
+    # Search and GUI (E5xx)
+    E501 = "The search query could not be understood: {reason}. Use words, \"quoted phrases\", OR, NOT and prefix*."
+    # Training (E6xx)
+    E601 = "Too few finished documents to train: {found} (at least {needed} are needed). Mark more articles done first."
+
+
+class AnnotatorError(Exception):
+    """An error the user can act on.
+
+    Parameters
+    ----------
+    template:
+        One of the :class:`Errors` templates; its attribute name is the code.
+    path, line:
+        Where the problem is, when it comes from a file.
+    **fields:
+        Values for the template's placeholders.
+    """
+
+    def __init__(
+        self,
+        template: str,
+        *,
+        path: str | Path | None = None,
+        line: int | None = None,
+        **fields: object,
+    ) -> None:
+        self.code = _code_of(template)
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.fields = fields
+        self.message = template.format(**fields) if fields else template
+        super().__init__(self.__str__())
+
+    def where(self) -> str:
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"[{self.code}] {where}: {self.message}" if where else f"[{self.code}] {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "path": self.path, "line": self.line, "message": self.message}
+
+
+_CODES = {value: name for name, value in vars(Errors).items() if name[:1] == "E" and name[1:].isdigit()}
+
+
+def _code_of(template: str) -> str:
+    return _CODES.get(template, "E000")

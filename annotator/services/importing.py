@@ -1,0 +1,108 @@
+"""Import: files and folders of articles into a project.
+
+Each file is one transaction: a file with any bad record imports nothing, unless
+``skip_invalid`` is set, in which case the good records are imported and the bad
+ones are written, with their reasons, to a report file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.text import text_hash
+from annotator.formats.readers import MAX_RECORD_BYTES, iter_files, reader_for
+from annotator.formats.records import Record
+from annotator.storage import NewDocument, Project
+
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    invalid: int = 0
+    spans: int = 0
+    errors: list[AnnotatorError] = field(default_factory=list)
+    report_path: Path | None = None
+    doc_ids: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"files": self.files, "imported": self.imported, "duplicates": self.duplicates,
+                "invalid": self.invalid, "spans": self.spans,
+                "report": str(self.report_path) if self.report_path else None,
+                "errors": [e.to_dict() for e in self.errors]}
+
+
+class ImportCancelled(Exception):
+    pass
+
+
+def _new_document(record: Record) -> NewDocument:
+    meta = dict(record.meta)
+    if record.path and "source" not in meta:
+        meta["source"] = record.path
+    return NewDocument(text=record.text, title=record.title, text_hash=text_hash(record.text),
+                       source=record.path, meta=meta, spans=record.spans, status=record.status,
+                       annotator=record.annotator)
+
+
+def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str | None = None,
+                 as_suggestions: bool = False, skip_invalid: bool = False, report_path: str | Path | None = None,
+                 max_record_bytes: int = MAX_RECORD_BYTES, progress: Progress | None = None,
+                 cancelled: Callable[[], bool] | None = None) -> ImportSummary:
+    """Import every file under ``paths``.
+
+    Raises the first :class:`AnnotatorError` of a file with a bad record (that
+    file imports nothing; files before it stay imported) unless ``skip_invalid``.
+    """
+    files = [f for p in paths for f in iter_files(Path(p))]
+    total_bytes = sum(f.stat().st_size for f in files) or 1
+    summary = ImportSummary()
+    scheme = project.scheme()
+    done_bytes = 0
+    report_rows: list[dict[str, object]] = []
+    span_status = "suggested" if as_suggestions else "accepted"
+    for path in files:
+        read = reader_for(path)
+        summary.files += 1
+        with project.write():
+            for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes):
+                if cancelled is not None and cancelled():
+                    raise ImportCancelled()
+                if isinstance(item, AnnotatorError):
+                    if not skip_invalid:
+                        raise item
+                    summary.invalid += 1
+                    summary.errors.append(item)
+                    report_rows.append(item.to_dict())
+                    continue
+                doc = _new_document(item)
+                if as_suggestions:
+                    doc.status = None
+                inserted, duplicates = project.add_documents([doc], span_status=span_status,
+                                                            origin="import")
+                summary.imported += len(inserted)
+                summary.duplicates += duplicates
+                summary.doc_ids.extend(inserted)
+                if inserted:
+                    summary.spans += len(doc.spans)
+        done_bytes += path.stat().st_size
+        if progress is not None:
+            progress(done_bytes, total_bytes, str(path))
+    if report_rows:
+        if report_path is None:
+            base = project.path if project.path else Path("project.db")
+            report_path = base.with_name(base.stem + ".import-report.jsonl")
+        report_path = Path(report_path)
+        with report_path.open("w", encoding="utf-8") as fh:
+            for row in report_rows:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        summary.report_path = report_path
+    summary.doc_ids.sort()
+    return summary

@@ -1,0 +1,559 @@
+"""The project store: documents, spans, statuses, the scheme and the events log.
+
+Note for developers: every public method that writes is one committed transaction
+(durable when it returns: WAL with ``synchronous=FULL``), and logs what it did to
+the append-only ``events`` table in the same transaction. Writes start with
+``BEGIN IMMEDIATE`` so that a second process waits for the lock (busy timeout)
+instead of failing half-way through. A ``Project`` belongs to the thread that
+opened it; background workers open their own.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from annotator.core.errors import AnnotatorError, Errors
+from annotator.core.model import DOC_STATUSES, ORIGIN_HUMAN, Document, Span, SpanDraft
+from annotator.core.scheme import Label, Scheme, Target
+from annotator.storage.schema import APPLICATION_ID, known_migration_names, migrations
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_S = 10.0
+
+_SPAN_COLUMNS = 'id, doc_id, start, "end", layer, label, target, holder_span_id, origin, score, cue, status, annotator'
+
+
+@dataclass(slots=True)
+class NewDocument:
+    """An article ready to be stored, with the spans that came with it."""
+
+    text: str
+    title: str
+    text_hash: str
+    source: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    spans: list[SpanDraft] = field(default_factory=list)
+    status: str | None = None
+    annotator: str | None = None
+
+
+def _check_existing_file(path: Path) -> None:
+    """Refuse a file that is not one of our projects, without writing to it."""
+    with path.open("rb") as fh:
+        header = fh.read(100)
+    if not header.startswith(SQLITE_MAGIC):
+        raise AnnotatorError(Errors.E001, path=path)
+    try:
+        ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise AnnotatorError(Errors.E004, path=path, reason=str(exc)) from None
+    try:
+        app_id = ro.execute("PRAGMA application_id").fetchone()[0]
+        if app_id != APPLICATION_ID:
+            raise AnnotatorError(Errors.E002, path=path)
+        has_table = ro.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='_sqlite_migrations'"
+        ).fetchone()
+        names = (
+            [r[0] for r in ro.execute("SELECT name FROM _sqlite_migrations WHERE migration_set='annotator'")]
+            if has_table
+            else []
+        )
+        unknown = [n for n in names if n not in known_migration_names()]
+        if unknown:
+            raise AnnotatorError(Errors.E003, path=path, name=unknown[0])
+    except sqlite3.DatabaseError as exc:
+        raise AnnotatorError(Errors.E006, path=path, reason=str(exc)) from None
+    finally:
+        ro.close()
+
+
+def open_project(path: str | Path, *, create: bool = False, scheme: Scheme | None = None, annotator: str | None = None) -> Project:
+    """Open (or, with ``create=True``, create) the project stored in ``path``.
+
+    A new project gets ``scheme`` (or the bundled default scheme).
+    """
+    path = Path(path)
+    exists = path.exists() and path.stat().st_size > 0
+    if exists:
+        _check_existing_file(path)
+    elif not create:
+        raise AnnotatorError(Errors.E213, path=path)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    except sqlite3.Error as exc:
+        raise AnnotatorError(Errors.E004, path=path, reason=str(exc)) from None
+    project = Project(conn, path=path, annotator=annotator)
+    try:
+        project._initialise(seed_scheme=scheme)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise AnnotatorError(Errors.E006, path=path, reason=str(exc)) from None
+    return project
+
+
+def default_annotator() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser() or "annotator"
+    except Exception:  # no user database entry (containers)
+        return "annotator"
+
+
+class Project:
+    """One open project file. Use :func:`open_project` to get one."""
+
+    def __init__(self, conn: sqlite3.Connection, *, path: Path | None = None, annotator: str | None = None) -> None:
+        self.conn = conn
+        self.db = Database(conn)
+        self.path = path
+        self.annotator = annotator or default_annotator()
+        self._scheme: Scheme | None = None
+
+    # -- lifecycle -------------------------------------------------------------
+
+    def _initialise(self, *, seed_scheme: Scheme | None) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+        if self.path is not None:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: a decision survives power loss once its call has returned.
+        self.conn.execute("PRAGMA synchronous = FULL")
+        fresh = not self.db["labels"].exists()
+        if migrations.pending(self.db):
+            self._with_busy_retry(lambda: migrations.apply(self.db))
+        if fresh:
+            if seed_scheme is None:
+                from annotator.core.assets import default_scheme_paths
+                from annotator.core.scheme import scheme_from_files
+
+                seed_scheme = scheme_from_files(*default_scheme_paths())
+            self.save_scheme(seed_scheme)
+            self.set_setting("model", "auto")
+
+    def close(self) -> None:
+        try:
+            self.conn.close()
+        except sqlite3.Error:
+            pass
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _with_busy_retry(self, fn):
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise AnnotatorError(Errors.E005, path=self.path, seconds=int(BUSY_TIMEOUT_S)) from None
+                time.sleep(0.05)
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """One transaction (``BEGIN IMMEDIATE``); nested calls become savepoints."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        self._with_busy_retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+        try:
+            with self.db.atomic():
+                yield self.db
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.rollback()
+            raise
+        else:
+            self._with_busy_retry(self.conn.commit)
+
+    def _log(self, action: str, *, doc_id: int | None = None, span_id: int | None = None,
+             before: Any = None, after: Any = None) -> None:
+        self.conn.execute(
+            "INSERT INTO events (annotator, action, doc_id, span_id, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+            (self.annotator, action, doc_id, span_id,
+             None if before is None else json.dumps(before, ensure_ascii=False),
+             None if after is None else json.dumps(after, ensure_ascii=False)),
+        )
+
+    # -- scheme and settings ---------------------------------------------------
+
+    def save_scheme(self, scheme: Scheme) -> None:
+        with self.write():
+            self.conn.execute("DELETE FROM labels")
+            self.conn.execute("DELETE FROM label_map")
+            self.conn.execute("DELETE FROM stance_targets")
+            for layer in ("entity", "stance"):
+                for pos, lab in enumerate(scheme.labels(layer)):
+                    self.conn.execute(
+                        "INSERT INTO labels (layer, name, colour, hotkey, description, position) VALUES (?,?,?,?,?,?)",
+                        (layer, lab.name, lab.colour, lab.hotkey, lab.description, pos),
+                    )
+            for model_label, label in scheme.model_labels.items():
+                self.conn.execute("INSERT INTO label_map (model_label, label) VALUES (?, ?)", (model_label, label))
+            for pos, t in enumerate(scheme.targets):
+                self.conn.execute(
+                    "INSERT INTO stance_targets (name, keywords, aliases, description, position) VALUES (?,?,?,?,?)",
+                    (t.name, json.dumps(list(t.keywords)), json.dumps(list(t.aliases)), t.description, pos),
+                )
+            self._log("scheme.save", after={"entity": scheme.label_names("entity"), "stance": scheme.label_names("stance"),
+                                            "targets": scheme.target_names()})
+        self._scheme = None
+
+    def scheme(self) -> Scheme:
+        if self._scheme is None:
+            rows = self.conn.execute(
+                "SELECT layer, name, colour, hotkey, description FROM labels ORDER BY layer, position"
+            ).fetchall()
+            entity = tuple(Label(r[1], r[0], r[2], r[3], r[4]) for r in rows if r[0] == "entity")
+            stance = tuple(Label(r[1], r[0], r[2], r[3], r[4]) for r in rows if r[0] == "stance")
+            mapping = {r[0]: r[1] for r in self.conn.execute("SELECT model_label, label FROM label_map")}
+            targets = tuple(
+                Target(r[0], tuple(json.loads(r[1])), tuple(json.loads(r[2])), r[3])
+                for r in self.conn.execute(
+                    "SELECT name, keywords, aliases, description FROM stance_targets ORDER BY position"
+                )
+            )
+            self._scheme = Scheme(entity, stance, mapping, targets)
+        return self._scheme
+
+    def setting(self, key: str, default: Any = None) -> Any:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.write():
+            before = self.setting(key)
+            self.conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+            self._log("setting.set", before={key: before}, after={key: value})
+
+    # -- documents -------------------------------------------------------------
+
+    def has_text_hash(self, text_hash: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM documents WHERE text_hash = ?", (text_hash,)).fetchone() is not None
+
+    def add_documents(self, docs: Iterable[NewDocument], *, span_status: str = "accepted", origin: str = "import") -> tuple[list[int], int]:
+        """Store documents and their spans in the caller's transaction (or one of
+        its own). Returns (new ids, duplicates); duplicates are skipped by text hash."""
+        inserted: list[int] = []
+        duplicates = 0
+        with self.write():
+            for doc in docs:
+                if self.has_text_hash(doc.text_hash):
+                    duplicates += 1
+                    continue
+                cur = self.conn.execute(
+                    "INSERT INTO documents (text, title, source, meta, text_hash, length) VALUES (?,?,?,?,?,?)",
+                    (doc.text, doc.title, doc.source, json.dumps(doc.meta, ensure_ascii=False), doc.text_hash, len(doc.text)),
+                )
+                doc_id = cur.lastrowid
+                inserted.append(doc_id)
+                annotator = doc.annotator or self.annotator
+                self._insert_drafts(doc_id, doc.spans, status=span_status, origin=origin, annotator=annotator)
+                if doc.status in DOC_STATUSES and doc.status != "new":
+                    self.conn.execute(
+                        "INSERT INTO doc_status (doc_id, annotator, status) VALUES (?, ?, ?)",
+                        (doc_id, annotator, doc.status),
+                    )
+                self._log("document.import", doc_id=doc_id, after={"title": doc.title, "spans": len(doc.spans), "status": doc.status})
+        return inserted, duplicates
+
+    def _insert_drafts(self, doc_id: int, drafts: Sequence[SpanDraft], *, status: str, origin: str, annotator: str | None) -> list[int]:
+        """Insert entity drafts first so stance holders can point at them."""
+        ids_by_offsets: dict[tuple[int, int], int] = {}
+        new_ids: list[int] = []
+        for draft in sorted(drafts, key=lambda d: d.layer != "entity"):
+            holder_id = ids_by_offsets.get(draft.holder) if draft.holder else None
+            if draft.layer == "stance" and draft.holder and holder_id is None:
+                row = self.conn.execute(
+                    "SELECT id FROM spans WHERE doc_id=? AND layer='entity' AND start=? AND \"end\"=? AND status != 'rejected' ORDER BY id DESC LIMIT 1",
+                    (doc_id, draft.holder[0], draft.holder[1]),
+                ).fetchone()
+                holder_id = row[0] if row else None
+            cur = self.conn.execute(
+                "INSERT INTO spans (doc_id, start, \"end\", layer, label, target, holder_span_id, origin, score, cue, status, annotator)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, draft.start, draft.end, draft.layer, draft.label, draft.target, holder_id,
+                 draft.origin or origin, draft.score, draft.cue, status, annotator if status != "suggested" else None),
+            )
+            if draft.layer == "entity":
+                ids_by_offsets.setdefault((draft.start, draft.end), cur.lastrowid)
+            new_ids.append(cur.lastrowid)
+        return new_ids
+
+    def document(self, doc_id: int) -> Document:
+        row = self.conn.execute(
+            "SELECT id, text, title, source, meta, text_hash FROM documents WHERE id = ?", (doc_id,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(doc_id)
+        return Document(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
+
+    def document_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def iter_documents(self, *, doc_ids: Iterable[int] | None = None, batch: int = 500) -> Iterator[Document]:
+        """Documents in id order, fetched in batches (bounded memory)."""
+        if doc_ids is not None:
+            for doc_id in doc_ids:
+                yield self.document(doc_id)
+            return
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT id, text, title, source, meta, text_hash FROM documents WHERE id > ? ORDER BY id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield Document(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5])
+            last = rows[-1][0]
+
+    # -- spans -----------------------------------------------------------------
+
+    @staticmethod
+    def _span(row: Sequence[Any]) -> Span:
+        return Span(id=row[0], doc_id=row[1], start=row[2], end=row[3], layer=row[4], label=row[5], target=row[6],
+                    holder_span_id=row[7], origin=row[8], score=row[9], cue=row[10], status=row[11], annotator=row[12])
+
+    def spans(self, doc_id: int, *, statuses: Iterable[str] | None = None, layer: str | None = None) -> list[Span]:
+        sql = f"SELECT {_SPAN_COLUMNS} FROM spans WHERE doc_id = ?"
+        params: list[Any] = [doc_id]
+        if statuses is not None:
+            statuses = list(statuses)
+            sql += f" AND status IN ({','.join('?' * len(statuses))})"
+            params += statuses
+        if layer is not None:
+            sql += " AND layer = ?"
+            params.append(layer)
+        sql += ' ORDER BY start, "end" DESC, id'
+        return [self._span(r) for r in self.conn.execute(sql, params)]
+
+    def span(self, span_id: int) -> Span:
+        row = self.conn.execute(f"SELECT {_SPAN_COLUMNS} FROM spans WHERE id = ?", (span_id,)).fetchone()
+        if row is None:
+            raise KeyError(span_id)
+        return self._span(row)
+
+    @staticmethod
+    def _span_dict(span: Span) -> dict[str, Any]:
+        return {"start": span.start, "end": span.end, "layer": span.layer, "label": span.label, "target": span.target,
+                "holder_span_id": span.holder_span_id, "status": span.status, "origin": span.origin}
+
+    def add_span(self, doc_id: int, span: Span) -> Span:
+        """Store one span written or accepted by a person; one transaction."""
+        with self.write():
+            cur = self.conn.execute(
+                "INSERT INTO spans (doc_id, start, \"end\", layer, label, target, holder_span_id, origin, score, cue, status, annotator)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, span.start, span.end, span.layer, span.label, span.target, span.holder_span_id,
+                 span.origin or ORIGIN_HUMAN, span.score, span.cue, span.status, span.annotator or self.annotator),
+            )
+            stored = self.span(cur.lastrowid)
+            self._log("span.add", doc_id=doc_id, span_id=stored.id, after=self._span_dict(stored))
+            self._touch_doc(doc_id)
+        return stored
+
+    def update_span(self, span_id: int, *, action: str = "span.update", **changes: Any) -> tuple[Span, Span]:
+        """Change fields of one span (status, label, start, end, target, holder_span_id).
+        Returns (before, after); one transaction."""
+        allowed = {"status", "label", "start", "end", "target", "holder_span_id"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        with self.write():
+            before = self.span(span_id)
+            if changes:
+                sets = ", ".join(f'"{k}" = ?' for k in changes)
+                self.conn.execute(
+                    f"UPDATE spans SET {sets}, annotator = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                    [*changes.values(), self.annotator, span_id],
+                )
+            after = self.span(span_id)
+            self._log(action, doc_id=before.doc_id, span_id=span_id, before=self._span_dict(before), after=self._span_dict(after))
+            self._touch_doc(before.doc_id)
+        return before, after
+
+    def delete_span(self, span_id: int, *, action: str = "span.delete") -> Span:
+        """Remove a span row (used to undo the creation of a span); one transaction."""
+        with self.write():
+            before = self.span(span_id)
+            self.conn.execute("DELETE FROM spans WHERE id = ?", (span_id,))
+            self._log(action, doc_id=before.doc_id, span_id=span_id, before=self._span_dict(before))
+        return before
+
+    def restore_span(self, span: Span, *, action: str = "span.restore") -> Span:
+        """Re-insert a deleted span under its old id (ids are never reused)."""
+        with self.write():
+            self.conn.execute(
+                "INSERT INTO spans (id, doc_id, start, \"end\", layer, label, target, holder_span_id, origin, score, cue, status, annotator)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (span.id, span.doc_id, span.start, span.end, span.layer, span.label, span.target, span.holder_span_id,
+                 span.origin, span.score, span.cue, span.status, span.annotator),
+            )
+            self._log(action, doc_id=span.doc_id, span_id=span.id, after=self._span_dict(span))
+        return self.span(span.id)
+
+    def set_span_statuses(self, span_ids: Sequence[int], status: str, *, action: str = "span.bulk_status") -> list[tuple[int, str]]:
+        """Set many spans' status in one transaction; returns (id, previous status) pairs."""
+        previous: list[tuple[int, str]] = []
+        with self.write():
+            for span_id in span_ids:
+                row = self.conn.execute("SELECT status, doc_id FROM spans WHERE id = ?", (span_id,)).fetchone()
+                if row is None or row[0] == status:
+                    continue
+                previous.append((span_id, row[0]))
+                self.conn.execute(
+                    "UPDATE spans SET status = ?, annotator = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                    (status, self.annotator, span_id),
+                )
+                self._log(action, doc_id=row[1], span_id=span_id, before={"status": row[0]}, after={"status": status})
+        return previous
+
+    def restore_span_statuses(self, previous: Sequence[tuple[int, str]], *, action: str = "span.bulk_status.undo") -> None:
+        with self.write():
+            for span_id, status in previous:
+                row = self.conn.execute("SELECT status, doc_id FROM spans WHERE id = ?", (span_id,)).fetchone()
+                if row is None:
+                    continue
+                self.conn.execute(
+                    "UPDATE spans SET status = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                    (status, span_id),
+                )
+                self._log(action, doc_id=row[1], span_id=span_id, before={"status": row[0]}, after={"status": status})
+
+    def _touch_doc(self, doc_id: int) -> None:
+        """A person worked on the document: 'new' becomes 'in_progress'."""
+        self.conn.execute(
+            "INSERT INTO doc_status (doc_id, annotator, status) VALUES (?, ?, 'in_progress')"
+            " ON CONFLICT(doc_id, annotator) DO UPDATE SET status = 'in_progress', updated_at = excluded.updated_at"
+            " WHERE doc_status.status = 'new'",
+            (doc_id, self.annotator),
+        )
+
+    # -- suggestions -----------------------------------------------------------
+
+    def suggested_by(self, doc_id: int, suggester: str) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM suggestion_runs WHERE doc_id = ? AND suggester = ?", (doc_id, suggester)
+        ).fetchone() is not None
+
+    def unsuggested_doc_ids(self, suggester: str, *, limit: int | None = None, after_id: int = 0) -> list[int]:
+        sql = ("SELECT id FROM documents WHERE id > ? AND id NOT IN (SELECT doc_id FROM suggestion_runs WHERE suggester = ?)"
+               " ORDER BY id")
+        params: list[Any] = [after_id, suggester]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [r[0] for r in self.conn.execute(sql, params)]
+
+    def store_suggestions(self, doc_id: int, suggester: str, drafts: Sequence[SpanDraft]) -> int:
+        """Replace the document's pending suggestions from ``suggester``'s family with
+        new ones, never touching spans a person accepted, rejected or wrote, and never
+        duplicating one: a draft whose (start, end, layer, label, target) matches an
+        existing span of any status is skipped. Returns the number stored."""
+        with self.write():
+            existing = {
+                (r[0], r[1], r[2], r[3], r[4])
+                for r in self.conn.execute(
+                    'SELECT start, "end", layer, label, target FROM spans WHERE doc_id = ? AND status != \'suggested\'',
+                    (doc_id,),
+                )
+            }
+            self.conn.execute("DELETE FROM spans WHERE doc_id = ? AND status = 'suggested'", (doc_id,))
+            fresh = []
+            seen: set[tuple] = set()
+            for d in drafts:
+                key = (d.start, d.end, d.layer, d.label, d.target)
+                if key in existing or key in seen:
+                    continue
+                seen.add(key)
+                fresh.append(d)
+            self._insert_drafts(doc_id, fresh, status="suggested", origin=suggester, annotator=None)
+            self.conn.execute(
+                "INSERT INTO suggestion_runs (doc_id, suggester, n_spans) VALUES (?, ?, ?)"
+                " ON CONFLICT(doc_id, suggester) DO UPDATE SET n_spans = excluded.n_spans, at = excluded.at",
+                (doc_id, suggester, len(fresh)),
+            )
+        return len(fresh)
+
+    # -- document status -------------------------------------------------------
+
+    def doc_status(self, doc_id: int, annotator: str | None = None) -> str:
+        row = self.conn.execute(
+            "SELECT status FROM doc_status WHERE doc_id = ? AND annotator = ?", (doc_id, annotator or self.annotator)
+        ).fetchone()
+        return row[0] if row else "new"
+
+    def set_doc_status(self, doc_id: int, status: str) -> str:
+        """Set this annotator's status of a document; returns the previous one."""
+        if status not in DOC_STATUSES:
+            raise ValueError(status)
+        with self.write():
+            before = self.doc_status(doc_id)
+            self.conn.execute(
+                "INSERT INTO doc_status (doc_id, annotator, status) VALUES (?, ?, ?)"
+                " ON CONFLICT(doc_id, annotator) DO UPDATE SET status = excluded.status,"
+                " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                (doc_id, self.annotator, status),
+            )
+            self._log("document.status", doc_id=doc_id, before={"status": before}, after={"status": status})
+        return before
+
+    def done_doc_ids(self, *, annotator: str | None = None) -> list[int]:
+        """Documents marked done (by ``annotator``, or by anyone)."""
+        if annotator:
+            rows = self.conn.execute(
+                "SELECT DISTINCT doc_id FROM doc_status WHERE status = 'done' AND annotator = ? ORDER BY doc_id", (annotator,)
+            )
+        else:
+            rows = self.conn.execute("SELECT DISTINCT doc_id FROM doc_status WHERE status = 'done' ORDER BY doc_id")
+        return [r[0] for r in rows]
+
+    # -- statistics ------------------------------------------------------------
+
+    def stats(self) -> dict[str, Any]:
+        total = self.document_count()
+        by_status: dict[str, int] = {s: 0 for s in DOC_STATUSES}
+        marked = 0
+        for status, n in self.conn.execute(
+            "SELECT status, count(*) FROM doc_status WHERE annotator = ? GROUP BY status", (self.annotator,)
+        ):
+            by_status[status] = n
+            marked += n
+        by_status["new"] += total - marked
+        done_any = self.conn.execute("SELECT count(DISTINCT doc_id) FROM doc_status WHERE status = 'done'").fetchone()[0]
+        spans: dict[str, dict[str, dict[str, int]]] = {}
+        for layer, label, status, n in self.conn.execute(
+            "SELECT layer, label, status, count(*) FROM spans GROUP BY layer, label, status ORDER BY layer, label, status"
+        ):
+            spans.setdefault(layer, {}).setdefault(label, {"suggested": 0, "accepted": 0, "rejected": 0})[status] = n
+        return {
+            "project": str(self.path) if self.path else None,
+            "annotator": self.annotator,
+            "documents": {"total": total, "by_status": by_status, "done_by_anyone": done_any},
+            "spans": spans,
+            "model": self.setting("model", "auto"),
+        }
