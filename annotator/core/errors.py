@@ -47,6 +47,7 @@ class Errors:
     E218 = "The CSV row has {found} fields but the header has {expected}. Quote fields that contain commas."
     E219 = "The JSON nests deeper than {limit} levels; an article record is at most a few levels deep."
     E220 = "Field '{field}' has the wrong type: {value!r} (expected {expected})."
+    E221 = "The record was refused by the project's integrity checks ({reason}). Check its offsets and fields."
     # Suggestions and models (E3xx)
     E301 = "The spaCy pipeline '{name}' could not be loaded: {reason}. Install it (see 'annotator models') or pass a path to a pipeline folder."
     E302 = "The gold file has no article that matches a document of the project (articles are matched by their text)."

@@ -31,8 +31,12 @@ class NewlineMap:
         self._dropped = [m.start() for m in re.finditer(r"\r\n", original)]
 
     def __call__(self, offset: int) -> int:
-        # Every dropped "\r" strictly before the offset shifts it left by one.
+        """Map a start offset: every dropped "\r" before it shifts it left by one."""
         return offset - bisect.bisect_left(self._dropped, offset)
+
+    def end(self, offset: int) -> int:
+        """Map an end offset: one that falls between "\r" and "\n" keeps the line break."""
+        return offset - bisect.bisect_left(self._dropped, offset - 1)
 
     @property
     def changes_offsets(self) -> bool:

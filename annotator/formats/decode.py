@@ -30,12 +30,21 @@ def sniff_encoding(head: bytes, *, path: Path) -> str:
         if len(sample) >= 4:
             even_nul = sample[0::2].count(0) / (len(sample) / 2)
             odd_nul = sample[1::2].count(0) / (len(sample) / 2)
-            if odd_nul > 0.9 and even_nul < 0.1:
-                return "utf-16-le"
-            if even_nul > 0.9 and odd_nul < 0.1:
-                return "utf-16-be"
+            # UTF-16 without a BOM: NULs sit in the high byte of one parity only.
+            candidate = ("utf-16-le" if odd_nul > 0.2 and even_nul < 0.02
+                         else "utf-16-be" if even_nul > 0.2 and odd_nul < 0.02 else None)
+            if candidate and _looks_like_text(sample, candidate):
+                return candidate
         raise AnnotatorError(Errors.E202, path=path)
     return "utf-8"
+
+
+def _looks_like_text(sample: bytes, encoding: str) -> bool:
+    text = sample.decode(encoding, errors="replace")
+    if not text:
+        return False
+    good = sum(ch.isprintable() or ch in "\n\r\t" for ch in text)
+    return "\x00" not in text and good / len(text) > 0.95
 
 
 def decode_bytes(data: bytes, encoding: str, *, path: Path, line: int | None = None, base_offset: int = 0) -> str:

@@ -8,7 +8,6 @@ so the import service can decide between "refuse the file" and "skip and report"
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +18,9 @@ from annotator.core.text import normalise_newlines
 from annotator.formats.decode import decode_bytes, read_text_file, sniff_encoding
 from annotator.formats.records import Record, check_text, parse_record, title_from_text
 
-MAX_RECORD_BYTES = 64 * 1024 * 1024
+#: The largest article (one JSONL line, one text file) accepted; an annotator
+#: cannot label more in one view, and larger inputs are usually not articles.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 
 Item = tuple[int | None, Record | AnnotatorError]
@@ -145,8 +146,14 @@ def read_jsonl(path: Path, *, scheme: Scheme | None, encoding: str | None = None
 
 
 @reader("json", extensions=(".json",))
-def read_json(path: Path, *, scheme: Scheme | None, encoding: str | None = None, **_: object) -> Iterator[Item]:
-    """A JSON array of article objects, or a single article object."""
+def read_json(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
+              max_record_bytes: int = MAX_RECORD_BYTES, **_: object) -> Iterator[Item]:
+    """A JSON array of article objects, or a single article object (read whole:
+    use JSONL for large collections)."""
+    size = path.stat().st_size
+    if size > 4 * max_record_bytes:
+        yield None, AnnotatorError(Errors.E217, path=path, size=size, limit=4 * max_record_bytes)
+        return
     try:
         data = _loads(read_text_file(path, encoding=encoding), path=path, line=None)
     except AnnotatorError as exc:
@@ -161,8 +168,13 @@ def read_json(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
 
 
 @reader("text", extensions=(".txt", ".md", ".markdown"))
-def read_text(path: Path, *, scheme: Scheme | None, encoding: str | None = None, **_: object) -> Iterator[Item]:
+def read_text(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
+              max_record_bytes: int = MAX_RECORD_BYTES, **_: object) -> Iterator[Item]:
     """One article per file; the title is the first non-empty line (or the file name)."""
+    size = path.stat().st_size
+    if size > max_record_bytes:
+        yield None, AnnotatorError(Errors.E217, path=path, size=size, limit=max_record_bytes)
+        return
     try:
         text = normalise_newlines(read_text_file(path, encoding=encoding))
         check_text(text, path=path, line=None)
@@ -173,48 +185,71 @@ def read_text(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
 
 
 @reader("csv", extensions=(".csv", ".tsv"))
-def read_csv(path: Path, *, scheme: Scheme | None, encoding: str | None = None, **_: object) -> Iterator[Item]:
-    """A ``text`` column (required), an optional ``title``; other columns go to meta."""
+def read_csv(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
+             max_record_bytes: int = MAX_RECORD_BYTES, **_: object) -> Iterator[Item]:
+    """A ``text`` column (required), an optional ``title``; other columns go to meta.
+    Rows are streamed, so large files use little memory."""
+    with path.open("rb") as raw:
+        head = raw.read(8192)
+    if not head.strip():
+        yield None, AnnotatorError(Errors.E203, path=path)
+        return
     try:
-        content = read_text_file(path, encoding=encoding)
+        enc = encoding or sniff_encoding(head, path=path)
     except AnnotatorError as exc:
         yield None, exc
         return
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    rows = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
-    try:
-        header = next(rows)
-    except (StopIteration, csv.Error) as exc:
-        yield 1, AnnotatorError(Errors.E204, path=path, line=1, reason=str(exc) or "no header row")
-        return
-    header = [h.strip() for h in header]
-    if "text" not in header:
-        yield 1, AnnotatorError(Errors.E211, path=path, line=1, columns=", ".join(header) or "(none)")
-        return
-    while True:
+    csv.field_size_limit(max_record_bytes)
+    with path.open("r", encoding=enc, newline="", errors="strict") as fh:
+        rows = csv.reader(fh, delimiter=delimiter)
         try:
-            row = next(rows)
+            header = next(rows)
         except StopIteration:
+            yield None, AnnotatorError(Errors.E203, path=path)
             return
-        except csv.Error as exc:
-            yield rows.line_num, AnnotatorError(Errors.E204, path=path, line=rows.line_num, reason=str(exc))
+        except (csv.Error, UnicodeDecodeError) as exc:
+            yield 1, _csv_error(exc, path, 1, enc)
             return
-        number = rows.line_num
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield number, AnnotatorError(Errors.E218, path=path, line=number, found=len(row), expected=len(header))
-            continue
-        fields = dict(zip(header, row))
-        text = fields.pop("text")
-        title = fields.pop("title", "")
-        try:
-            text = normalise_newlines(check_text(text, path=path, line=number))
-        except AnnotatorError as exc:
-            yield number, exc
-            continue
-        yield number, Record(text=text, title=title.strip() or title_from_text(text, f"{path.stem} #{number}"),
-                             meta=fields, path=str(path), line=number)
+        header = [h.strip().lstrip("\ufeff") for h in header]
+        if "text" not in header:
+            yield 1, AnnotatorError(Errors.E211, path=path, line=1, columns=", ".join(header) or "(none)")
+            return
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except (csv.Error, UnicodeDecodeError) as exc:
+                yield rows.line_num, _csv_error(exc, path, rows.line_num, enc)
+                return
+            number = rows.line_num
+            if not row or all(not cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                yield number, AnnotatorError(Errors.E218, path=path, line=number, found=len(row), expected=len(header))
+                continue
+            fields = dict(zip(header, row))
+            text = fields.pop("text")
+            title = fields.pop("title", "")
+            try:
+                text = normalise_newlines(check_text(text, path=path, line=number))
+            except AnnotatorError as exc:
+                yield number, exc
+                continue
+            yield number, Record(text=text, title=title.strip() or title_from_text(text, f"{path.stem} #{number}"),
+                                 meta=fields, path=str(path), line=number)
+
+
+def _csv_error(exc: Exception, path: Path, line: int, encoding: str) -> AnnotatorError:
+    if isinstance(exc, UnicodeDecodeError):
+        return AnnotatorError(Errors.E201, path=path, line=line, encoding=encoding.upper(), offset=exc.start,
+                              reason=exc.reason)
+    if "field larger than field limit" in str(exc):
+        return AnnotatorError(Errors.E217, path=path, line=line, size="over the limit of", limit=csv.field_size_limit())
+    if "NUL" in str(exc):
+        return AnnotatorError(Errors.E202, path=path, line=line)
+    return AnnotatorError(Errors.E204, path=path, line=line, reason=str(exc))
 
 
 def iter_files(path: Path) -> Iterator[Path]:

@@ -207,8 +207,8 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     if text != original:
         remap = NewlineMap(original)
         drafts = [
-            SpanDraft(remap(d.start), remap(d.end), d.label, d.layer, d.target,
-                      (remap(d.holder[0]), remap(d.holder[1])) if d.holder else None, d.score, d.cue, d.origin)
+            SpanDraft(remap(d.start), remap.end(d.end), d.label, d.layer, d.target,
+                      (remap(d.holder[0]), remap.end(d.holder[1])) if d.holder else None, d.score, d.cue, d.origin)
             for d in drafts
         ]
     return Record(text=text, title=title.strip() or default_title, meta=meta, status=status, annotator=annotator,

@@ -8,11 +8,12 @@ ones are written, with their reasons, to a report file.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator.core.errors import AnnotatorError
+from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.text import text_hash
 from annotator.formats.readers import MAX_RECORD_BYTES, iter_files, reader_for
 from annotator.formats.records import Record
@@ -85,8 +86,17 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
                 doc = _new_document(item)
                 if as_suggestions:
                     doc.status = None
-                inserted, duplicates = project.add_documents([doc], span_status=span_status,
-                                                            origin="import")
+                try:
+                    inserted, duplicates = project.add_documents([doc], span_status=span_status,
+                                                                origin="import")
+                except sqlite3.IntegrityError as exc:
+                    error = AnnotatorError(Errors.E221, path=path, line=_line, reason=str(exc))
+                    if not skip_invalid:
+                        raise error from None
+                    summary.invalid += 1
+                    summary.errors.append(error)
+                    report_rows.append(error.to_dict())
+                    continue
                 summary.imported += len(inserted)
                 summary.duplicates += duplicates
                 summary.doc_ids.extend(inserted)
