@@ -73,7 +73,7 @@ def import_cmd(paths: tuple[Path, ...], project_path: Path, encoding: str | None
         print_json(summary.to_dict())
         return
     click.echo(f"Imported {summary.imported} article(s) with {summary.spans} span(s) from {summary.files} file(s); "
-               f"{summary.duplicates} duplicate(s) skipped (same text already in the project); "
+               f"{summary.duplicates} duplicate(s) skipped (same text already in the project or earlier in this import); "
                f"{summary.invalid} invalid.")
     if summary.imported == 0 and summary.duplicates:
         click.echo("Nothing new: every article is already in the project.")
@@ -101,8 +101,9 @@ def stats_cmd(project_path: Path, as_json: bool) -> None:
         return
     docs = stats["documents"]
     click.echo(f"Project {project_path} (annotator: {stats['annotator']}, model: {stats['model']})")
-    click.echo(f"Documents: {docs['total']}  " + "  ".join(f"{k}: {v}" for k, v in docs["by_status"].items())
-               + f"  (done by anyone: {docs['done_by_anyone']})")
+    click.echo(f"Documents: {docs['total']} (done by anyone: {docs['done_by_anyone']})")
+    click.echo(f"  your status ({stats['annotator']}): "
+               + "  ".join(f"{k}: {v}" for k, v in docs["by_status"].items()))
     for layer, labels in stats["spans"].items():
         click.echo(f"{layer} spans:")
         click.echo(f"  {'label':<10} {'suggested':>10} {'accepted':>10} {'rejected':>10}")
