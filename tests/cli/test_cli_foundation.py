@@ -98,3 +98,38 @@ def test_python_dash_m_and_headless_imports():
              "print(sorted(m for m in ('PySide6', 'spacy', 'thinc') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert loaded.stdout.strip() == "[]"
+
+
+def test_sample_corpus_imports_every_article_once(tmp_path, sample_corpus_path):
+    db = tmp_path / "demo.db"
+    runner = CliRunner()
+    first = runner.invoke(cli, ["import", str(sample_corpus_path), "--project", str(db), "--json"],
+                          catch_exceptions=False)
+    summary = json.loads(first.stdout)
+    articles = sorted((sample_corpus_path / "articles").glob("*.txt"))
+    assert len(articles) >= 12
+    assert summary["imported"] == len(articles) and summary["invalid"] == 0
+    stats = json.loads(runner.invoke(cli, ["stats", "--project", str(db), "--json"]).stdout)
+    assert stats["documents"]["total"] == len(articles)
+    again = json.loads(runner.invoke(cli, ["import", str(sample_corpus_path), "--project", str(db), "--json"]).stdout)
+    assert again["imported"] == 0 and again["duplicates"] == summary["imported"] + summary["duplicates"]
+
+
+def test_gold_file_is_valid_and_matches_the_articles(tmp_path, sample_corpus_path):
+    from annotator.core.text import text_hash
+    from annotator.services.importing import import_paths
+    from annotator.storage import open_project
+
+    gold = sample_corpus_path / "gold.jsonl"
+    with open_project(tmp_path / "gold.db", create=True) as project:
+        summary = import_paths(project, [gold])
+        assert summary.imported >= 6 and summary.invalid == 0
+        assert len(project.done_doc_ids(annotator="gold")) == summary.imported
+        article_hashes = {
+            text_hash(p.read_text(encoding="utf-8").replace("\r\n", "\n"))
+            for p in (sample_corpus_path / "articles").glob("*.txt")
+        }
+        gold_hashes = {r[0] for r in project.conn.execute("SELECT text_hash FROM documents")}
+        assert gold_hashes <= article_hashes
+        layers = {r[0] for r in project.conn.execute("SELECT DISTINCT layer FROM spans")}
+        assert layers == {"entity", "stance"}
