@@ -444,6 +444,12 @@ class Project:
                 )
                 self._log(action, doc_id=row[1], span_id=span_id, before={"status": row[0]}, after={"status": status})
 
+    def touch_document(self, doc_id: int) -> None:
+        """Record that a person worked on the document ('new' becomes 'in_progress');
+        one transaction, or part of the caller's."""
+        with self.write():
+            self._touch_doc(doc_id)
+
     def _touch_doc(self, doc_id: int) -> None:
         """A person worked on the document: 'new' becomes 'in_progress'."""
         self.conn.execute(
@@ -521,6 +527,25 @@ class Project:
             )
             self._log("document.status", doc_id=doc_id, before={"status": before}, after={"status": status})
         return before
+
+    def adjacent_doc_id(self, doc_id: int, step: int = 1) -> int | None:
+        """The document ``step`` places after (or, negative, before) ``doc_id`` in id order."""
+        if step >= 0:
+            sql = "SELECT id FROM documents WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?"
+        else:
+            sql = "SELECT id FROM documents WHERE id < ? ORDER BY id DESC LIMIT 1 OFFSET ?"
+        row = self.conn.execute(sql, (doc_id, max(abs(step) - 1, 0))).fetchone()
+        return row[0] if row else None
+
+    def first_open_doc_id(self) -> int | None:
+        """The first document this annotator has not marked done or skipped (else the first)."""
+        row = self.conn.execute(
+            "SELECT id FROM documents WHERE id NOT IN (SELECT doc_id FROM doc_status WHERE annotator = ?"
+            " AND status IN ('done', 'skipped')) ORDER BY id LIMIT 1", (self.annotator,),
+        ).fetchone()
+        if row is None:
+            row = self.conn.execute("SELECT id FROM documents ORDER BY id LIMIT 1").fetchone()
+        return row[0] if row else None
 
     def done_doc_ids(self, *, annotator: str | None = None) -> list[int]:
         """Documents marked done (by ``annotator``, or by anyone)."""

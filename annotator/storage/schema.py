@@ -157,5 +157,36 @@ def m001_initial(db: Database) -> None:
     db["documents"].enable_fts(["title", "text"], fts_version="FTS5", create_triggers=True, tokenize="unicode61 remove_diacritics 2")
 
 
+
+@migrations()
+def m002_document_list(db: Database) -> None:
+    """Indexes that let the document list sort and filter a million rows through
+    ``ORDER BY ... LIMIT`` windows instead of full sorts (see services/doclist.py)."""
+    statements = [
+        # Titles sort case-insensitively; the implicit rowid tail breaks ties by id.
+        "CREATE INDEX documents_title ON documents(title COLLATE NOCASE)",
+        # doc_stats.doc_id is the rowid, so each of these orders ties by document id.
+        "CREATE INDEX doc_stats_accepted ON doc_stats(n_accepted)",
+        "CREATE INDEX doc_stats_suggested ON doc_stats(n_suggested)",
+        # Never-edited documents have no last_edit; sorting on ifnull() keeps keyset
+        # comparisons free of NULL special cases.
+        "CREATE INDEX doc_stats_last_edit ON doc_stats(ifnull(last_edit, ''))",
+        # One annotator's documents of one status, in id order (status filter and sort).
+        "CREATE INDEX doc_status_segment ON doc_status(annotator, status, doc_id)",
+        # Documents that hold a span of a label (label filter).
+        "CREATE INDEX spans_label ON spans(label, status, doc_id)",
+        # Marking a document done or skipped is an edit too: "last edit" would
+        # otherwise only move with span decisions.
+        """CREATE TRIGGER doc_status_last_edit_insert AFTER INSERT ON doc_status BEGIN
+             UPDATE doc_stats SET last_edit = NEW.updated_at WHERE doc_id = NEW.doc_id;
+           END""",
+        """CREATE TRIGGER doc_status_last_edit_update AFTER UPDATE OF status ON doc_status BEGIN
+             UPDATE doc_stats SET last_edit = NEW.updated_at WHERE doc_id = NEW.doc_id;
+           END""",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]
