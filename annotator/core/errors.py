@@ -51,15 +51,25 @@ class Errors:
     # Suggestions and models (E3xx)
     E301 = "The spaCy pipeline '{name}' could not be loaded: {reason}. Install it (see 'annotator models') or pass a path to a pipeline folder."
     E302 = "The gold file has no article that matches a document of the project (articles are matched by their text)."
+    E303 = "Unknown spaCy pipeline '{name}': it is not installed and is not a folder. Installed: {known}. Use 'auto', 'rules', an installed package or a path to a pipeline folder."
+    E304 = "The gazetteer pattern file is invalid: {reason}. Each line must be a JSON object with 'label', 'pattern' and an optional 'id'."
+    E305 = "The stance cue lexicon is invalid: {reason}. See the format described at the top of resources/cues.toml."
+    E306 = "The project setting '{key}' is invalid: {reason}."
     # Export (E4xx)
     E401 = "Nothing to export: {reason}."
-    E402 = "The output path escapes the chosen folder: {path}."
+    E402 = "The output path leaves the chosen folder {folder}. Pick another folder, or remove the link that points outside it."
     E403 = "Unknown export format '{name}'. Known formats: {known}."
     E404 = "--split must be between 0 and 1 (exclusive), not {value}."
+    E405 = "The output exists and is a file, but --format {format} writes a folder here. Pass a folder, or a file name with the format's extension."
+    E406 = "A spaCy export needs at least two documents (one for training, one for dev); found {found}. Mark more articles done, or pass --all."
     # Search and GUI (E5xx)
     E501 = "The search query could not be understood: {reason}. Use words, \"quoted phrases\", OR, NOT and prefix*."
     # Training (E6xx)
     E601 = "Too few finished documents to train: {found} (at least {needed} are needed). Mark more articles done first."
+    E602 = "The base pipeline '{name}' has no entity recogniser to fine-tune (its components: {pipes}). Pick a pipeline with 'ner', or train from scratch without --base."
+    E603 = "Unknown component to train: {name}. Known components: {known}."
+    E604 = "Nothing could be trained: {reason}."
+    E605 = "The folder is not a pipeline trained by annotator (no 'annotator' section in its meta.json): {reason}."
 
 
 class AnnotatorError(Exception):

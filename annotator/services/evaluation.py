@@ -1,0 +1,265 @@
+"""How good are the suggestions? Compare a project's suggestions with a gold file.
+
+Gold articles (our JSONL) are matched to project documents by their text hash.
+Predictions are the project's suggester spans (any origin other than ``human`` and
+``import``, whatever their status now: a suggestion a person rejected was still
+suggested).
+
+Entities: precision, recall and F1 per label and micro-averaged overall, for exact
+matches (same start, end and label) and for overlap matches (same label and at
+least one shared character; each gold span matches at most one prediction).
+
+Stances (gold stances are whole sentences, one per sentence and target): for each
+target, label accuracy over the gold stances (a gold stance with no suggestion for
+its target over its sentence counts as wrong), and macro-F1 over the stance labels,
+where a missed gold stance is a false negative and a suggestion over a sentence with
+no gold stance for that target is a false positive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import AnnotatorError, Errors
+from annotator.core.model import ORIGIN_HUMAN, ORIGIN_IMPORT, Span, SpanDraft
+from annotator.core.text import text_hash
+from annotator.formats.readers import read_jsonl
+from annotator.storage import Project
+
+
+@dataclass
+class PRF:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {"precision": round(self.precision, 4), "recall": round(self.recall, 4), "f1": round(self.f1, 4),
+                "tp": self.tp, "fp": self.fp, "fn": self.fn, "support": self.tp + self.fn}
+
+
+@dataclass
+class StanceScores:
+    gold: int = 0
+    correct: int = 0
+    suggested: int = 0
+    by_label: dict[str, PRF] = field(default_factory=dict)
+
+    @property
+    def accuracy(self) -> float:
+        return self.correct / self.gold if self.gold else 0.0
+
+    @property
+    def macro_f1(self) -> float:
+        return sum(p.f1 for p in self.by_label.values()) / len(self.by_label) if self.by_label else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"gold": self.gold, "suggested": self.suggested, "correct": self.correct,
+                "accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4),
+                "labels": {k: v.to_dict() for k, v in self.by_label.items()}}
+
+
+@dataclass
+class EvaluationReport:
+    gold_path: str
+    documents: int = 0
+    unmatched_gold: int = 0
+    unsuggested: int = 0
+    entity_exact: dict[str, PRF] = field(default_factory=dict)
+    entity_overlap: dict[str, PRF] = field(default_factory=dict)
+    stance_targets: dict[str, StanceScores] = field(default_factory=dict)
+    stance_overall: StanceScores = field(default_factory=StanceScores)
+
+    @staticmethod
+    def _micro(table: dict[str, PRF]) -> PRF:
+        return PRF(sum(p.tp for p in table.values()), sum(p.fp for p in table.values()),
+                   sum(p.fn for p in table.values()))
+
+    @property
+    def entity_exact_overall(self) -> PRF:
+        return self._micro(self.entity_exact)
+
+    @property
+    def entity_overlap_overall(self) -> PRF:
+        return self._micro(self.entity_overlap)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gold": self.gold_path, "documents": self.documents, "unmatched_gold": self.unmatched_gold,
+            "unsuggested": self.unsuggested,
+            "entities": {
+                "exact": {"labels": {k: v.to_dict() for k, v in sorted(self.entity_exact.items())},
+                          "overall": self.entity_exact_overall.to_dict()},
+                "overlap": {"labels": {k: v.to_dict() for k, v in sorted(self.entity_overlap.items())},
+                            "overall": self.entity_overlap_overall.to_dict()},
+            },
+            "stances": {"targets": {k: v.to_dict() for k, v in self.stance_targets.items()},
+                        "overall": self.stance_overall.to_dict()},
+        }
+
+
+def _is_suggestion(span: Span) -> bool:
+    return span.origin not in (ORIGIN_HUMAN, ORIGIN_IMPORT)
+
+
+def score_entities(gold: Iterable[tuple[int, int, str]], predicted: Iterable[tuple[int, int, str]], *,
+                   exact: dict[str, PRF], overlap: dict[str, PRF]) -> None:
+    """Add one document's entity counts to the per-label tables."""
+    gold = sorted(set(gold))
+    predicted = sorted(set(predicted))
+    gold_set = set(gold)
+    pred_set = set(predicted)
+    for s, e, label in gold:
+        exact.setdefault(label, PRF())
+        overlap.setdefault(label, PRF())
+        if (s, e, label) in pred_set:
+            exact[label].tp += 1
+        else:
+            exact[label].fn += 1
+    for s, e, label in predicted:
+        exact.setdefault(label, PRF())
+        overlap.setdefault(label, PRF())
+        if (s, e, label) not in gold_set:
+            exact[label].fp += 1
+    used: set[int] = set()
+    matched_pred: set[int] = set()
+    for s, e, label in gold:
+        hit = next((k for k, (ps, pe, pl) in enumerate(predicted)
+                    if k not in used and pl == label and ps < e and s < pe), None)
+        if hit is None:
+            overlap[label].fn += 1
+        else:
+            used.add(hit)
+            matched_pred.add(hit)
+            overlap[label].tp += 1
+    for k, (_s, _e, label) in enumerate(predicted):
+        if k not in matched_pred:
+            overlap[label].fp += 1
+
+
+def score_stances(gold: Sequence[SpanDraft | Span], predicted: Sequence[SpanDraft | Span], *,
+                  labels: Sequence[str], targets: dict[str, StanceScores], overall: StanceScores) -> None:
+    """Add one document's stance counts: gold and predictions are sentence spans with targets."""
+
+    def ensure(name: str) -> StanceScores:
+        if name not in targets:
+            targets[name] = StanceScores(by_label={lab: PRF() for lab in labels})
+        return targets[name]
+
+    if not overall.by_label:
+        overall.by_label = {lab: PRF() for lab in labels}
+    claimed: set[int] = set()
+    for g in gold:
+        scores = ensure(g.target or "")
+        best, best_overlap = None, 0
+        for k, p in enumerate(predicted):
+            if p.target != g.target or k in claimed:
+                continue
+            shared = min(g.end, p.end) - max(g.start, p.start)
+            if shared > best_overlap and shared * 2 >= min(g.end - g.start, p.end - p.start):
+                best, best_overlap = k, shared
+        for table in (scores, overall):
+            table.gold += 1
+            if g.label in table.by_label:
+                pass
+            else:
+                table.by_label[g.label] = PRF()
+        if best is None:
+            for table in (scores, overall):
+                table.by_label[g.label].fn += 1
+            continue
+        claimed.add(best)
+        label = predicted[best].label
+        for table in (scores, overall):
+            table.suggested += 1
+            table.by_label.setdefault(label, PRF())
+            if label == g.label:
+                table.correct += 1
+                table.by_label[label].tp += 1
+            else:
+                table.by_label[label].fp += 1
+                table.by_label[g.label].fn += 1
+    for k, p in enumerate(predicted):
+        if k in claimed:
+            continue
+        for table in (ensure(p.target or ""), overall):
+            table.suggested += 1
+            table.by_label.setdefault(p.label, PRF()).fp += 1
+
+
+def evaluate_project(project: Project, *, gold_path: str | Path) -> EvaluationReport:
+    """Compare the project's suggestions with the gold file (see the module notes)."""
+    gold_path = Path(gold_path)
+    scheme = project.scheme()
+    labels = scheme.label_names("stance") or ["FAVOR", "AGAINST", "NEUTRAL"]
+    report = EvaluationReport(str(gold_path))
+    for target in scheme.target_names():
+        report.stance_targets[target] = StanceScores(by_label={lab: PRF() for lab in labels})
+    report.stance_overall = StanceScores(by_label={lab: PRF() for lab in labels})
+    ids_by_hash = {doc.text_hash: doc.id for doc in project.iter_documents()}
+    for _line, item in read_jsonl(gold_path, scheme=scheme):
+        if isinstance(item, AnnotatorError):
+            raise item
+        doc_id = ids_by_hash.get(text_hash(item.text))
+        if doc_id is None:
+            report.unmatched_gold += 1
+            continue
+        report.documents += 1
+        spans = [s for s in project.spans(doc_id) if _is_suggestion(s)]
+        if not spans and not project.conn.execute(
+                "SELECT 1 FROM suggestion_runs WHERE doc_id = ?", (doc_id,)).fetchone():
+            report.unsuggested += 1
+        gold_entities = [(d.start, d.end, d.label) for d in item.spans if d.layer == "entity"]
+        pred_entities = [(s.start, s.end, s.label) for s in spans if s.layer == "entity"]
+        score_entities(gold_entities, pred_entities, exact=report.entity_exact, overlap=report.entity_overlap)
+        score_stances([d for d in item.spans if d.layer == "stance"], [s for s in spans if s.layer == "stance"],
+                      labels=labels, targets=report.stance_targets, overall=report.stance_overall)
+    if report.documents == 0:
+        raise AnnotatorError(Errors.E302, path=gold_path)
+    return report
+
+
+def format_report(report: EvaluationReport) -> str:
+    """The report as plain-text tables."""
+    lines = [f"Gold: {report.gold_path}: {report.documents} article(s) matched"
+             + (f", {report.unmatched_gold} not in the project" if report.unmatched_gold else "")
+             + (f"; {report.unsuggested} matched article(s) have no suggestions yet (run 'annotator suggest')"
+                if report.unsuggested else "")]
+    for kind, table, overall in (("exact", report.entity_exact, report.entity_exact_overall),
+                                 ("overlap", report.entity_overlap, report.entity_overlap_overall)):
+        lines.append("")
+        lines.append(f"Entities ({kind} match)")
+        lines.append(f"  {'label':<10} {'P':>6} {'R':>6} {'F1':>6} {'gold':>6} {'sugg':>6}")
+        for label, prf in sorted(table.items()):
+            lines.append(f"  {label:<10} {prf.precision:6.3f} {prf.recall:6.3f} {prf.f1:6.3f} "
+                         f"{prf.tp + prf.fn:6d} {prf.tp + prf.fp:6d}")
+        lines.append(f"  {'overall':<10} {overall.precision:6.3f} {overall.recall:6.3f} {overall.f1:6.3f} "
+                     f"{overall.tp + overall.fn:6d} {overall.tp + overall.fp:6d}")
+    lines.append("")
+    lines.append("Stances (sentence level, per target)")
+    label_names = list(report.stance_overall.by_label)
+    header = f"  {'target':<32} {'gold':>5} {'sugg':>5} {'acc':>6} {'mF1':>6} " + " ".join(
+        f"{('F1 ' + lab)[:10]:>10}" for lab in label_names)
+    lines.append(header)
+    rows = [*report.stance_targets.items(), ("overall", report.stance_overall)]
+    for name, sc in rows:
+        lines.append(f"  {name[:32]:<32} {sc.gold:5d} {sc.suggested:5d} {sc.accuracy:6.3f} {sc.macro_f1:6.3f} "
+                     + " ".join(f"{sc.by_label[lab].f1 if lab in sc.by_label else 0.0:10.3f}"
+                                for lab in label_names))
+    return "\n".join(lines)

