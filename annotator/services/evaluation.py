@@ -212,18 +212,16 @@ def evaluate_project(project: Project, *, gold_path: str | Path) -> EvaluationRe
     for target in scheme.target_names():
         report.stance_targets[target] = StanceScores(by_label={lab: PRF() for lab in labels})
     report.stance_overall = StanceScores(by_label={lab: PRF() for lab in labels})
-    ids_by_hash = {doc.text_hash: doc.id for doc in project.iter_documents()}
     for _line, item in read_jsonl(gold_path, scheme=scheme):
         if isinstance(item, AnnotatorError):
             raise item
-        doc_id = ids_by_hash.get(text_hash(item.text))
+        doc_id = project.doc_id_for_text_hash(text_hash(item.text))
         if doc_id is None:
             report.unmatched_gold += 1
             continue
         report.documents += 1
         spans = [s for s in project.spans(doc_id) if _is_suggestion(s)]
-        if not spans and not project.conn.execute(
-                "SELECT 1 FROM suggestion_runs WHERE doc_id = ?", (doc_id,)).fetchone():
+        if not spans and not project.has_suggestion_run(doc_id):
             report.unsuggested += 1
         gold_entities = [(d.start, d.end, d.label) for d in item.spans if d.layer == "entity"]
         pred_entities = [(s.start, s.end, s.label) for s in spans if s.layer == "entity"]

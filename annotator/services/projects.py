@@ -31,7 +31,9 @@ def create_project(path: str | Path, *, labels: str | Path | None = None, target
     else:
         project = open_project(path, create=True, scheme=scheme)
     if model:
-        project.set_setting("model", model)
+        from annotator.nlp.pipelines import check_model_setting
+
+        project.set_setting("model", check_model_setting(model))
     return project
 
 

@@ -72,21 +72,6 @@ def project_suggester(project: Project, *, model: str | None = None) -> Suggeste
                           patterns=project.setting("patterns", "auto"))
 
 
-def _untouched_doc_ids(project: Project, doc_ids: Sequence[int]) -> list[int]:
-    """Documents nobody has started: no status beyond 'new' and no span a person decided."""
-    if not doc_ids:
-        return []
-    busy: set[int] = set()
-    for chunk_start in range(0, len(doc_ids), 500):
-        chunk = list(doc_ids[chunk_start:chunk_start + 500])
-        marks = ",".join("?" * len(chunk))
-        busy.update(r[0] for r in project.conn.execute(
-            f"SELECT doc_id FROM doc_status WHERE status != 'new' AND doc_id IN ({marks})"
-            f" UNION SELECT doc_id FROM spans WHERE status != 'suggested' AND doc_id IN ({marks})",
-            chunk + chunk))
-    return [d for d in doc_ids if d not in busy]
-
-
 def suggest_project(project: Project, *, suggester: Suggester | None = None, model: str | None = None,
                     only_new: bool = False, doc_ids: Sequence[int] | None = None, batch_size: int = 64,
                     workers: int = 1, progress: Progress | None = None,
@@ -121,7 +106,7 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
         total_docs = len(wanted)
         pending = [d for d in pending if d in wanted]
     if only_new:
-        pending = _untouched_doc_ids(project, pending)
+        pending = project.untouched_doc_ids(pending)
     summary.skipped = total_docs - len(pending)
     todo = len(pending)
     started = time.perf_counter()

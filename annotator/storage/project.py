@@ -310,6 +310,15 @@ class Project:
             raise KeyError(doc_id)
         return Document(row[0], row[1], row[2], row[3], json.loads(row[4]), row[5])
 
+    def doc_id_for_text_hash(self, text_hash: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM documents WHERE text_hash = ?", (text_hash,)).fetchone()
+        return row[0] if row else None
+
+    def data_version(self) -> int:
+        """Changes when another connection (another process or window) commits to
+        the project; the window polls it to refresh what it shows."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
     def document_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
 
@@ -504,6 +513,23 @@ class Project:
                 (doc_id, suggester, len(fresh)),
             )
         return len(fresh)
+
+    def has_suggestion_run(self, doc_id: int) -> bool:
+        """Whether any suggester has pre-annotated the document."""
+        return self.conn.execute("SELECT 1 FROM suggestion_runs WHERE doc_id = ?", (doc_id,)).fetchone() is not None
+
+    def untouched_doc_ids(self, doc_ids: Sequence[int]) -> list[int]:
+        """The documents of ``doc_ids`` nobody has started: no status beyond 'new'
+        and no span a person decided."""
+        busy: set[int] = set()
+        for i in range(0, len(doc_ids), 500):
+            chunk = list(doc_ids[i:i + 500])
+            marks = ",".join("?" * len(chunk))
+            busy.update(r[0] for r in self.conn.execute(
+                f"SELECT doc_id FROM doc_status WHERE status != 'new' AND doc_id IN ({marks})"
+                f" UNION SELECT doc_id FROM spans WHERE status != 'suggested' AND doc_id IN ({marks})",
+                chunk + chunk))
+        return [d for d in doc_ids if d not in busy]
 
     # -- document status -------------------------------------------------------
 
