@@ -1,1 +1,85 @@
-"""Export commands."""
+"""The ``export`` command: training data out of a project."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from annotator.cli import PROJECT_OPTION, cli, handle_errors, print_json
+
+#: Kept in step with the registry (a test checks it); listed here so that
+#: ``import annotator.cli`` does not import the writers.
+FORMATS = ("spacy", "jsonl", "prodigy", "doccano", "conll")
+
+
+@cli.command("export")
+@PROJECT_OPTION
+@click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), required=True,
+              help="spacy: train/dev .spacy + config.cfg; jsonl: ours (lossless); prodigy; doccano; conll (IOB2).")
+@click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
+              help="Output folder (created if needed); single-file formats also take a file name.")
+@click.option("--split", type=float, default=0.8, show_default=True,
+              help="spaCy: share of documents for training (the rest is dev); split by document.")
+@click.option("--seed", type=int, default=0, show_default=True, help="spaCy: seed of the train/dev shuffle.")
+@click.option("--annotator", help="Only this annotator's finished documents and accepted spans.")
+@click.option("--all", "include_all", is_flag=True,
+              help="Every document, not only those marked done (unfinished ones are not taken as 'no entities').")
+@click.option("--include-suggestions", is_flag=True, help="Also export pending suggestions.")
+@click.option("--stance-docs", is_flag=True,
+              help="spaCy: also one doc per (stance, target) with one-hot cats for textcat (stance-*.spacy).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@handle_errors
+def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int, annotator: str | None,
+               include_all: bool, include_suggestions: bool, stance_docs: bool, as_json: bool) -> None:
+    """Export annotations as training data (spaCy, our JSONL, Prodigy, doccano, CoNLL).
+
+    By default only documents marked done, and only accepted spans. Spans whose
+    edges cut tokens are listed in export-report.json beside the output, never
+    dropped silently.
+
+    Example:
+
+        annotator export --project demo.db --format spacy --out corpus/
+
+        python -m spacy train corpus/config.cfg --paths.train corpus/train.spacy --paths.dev corpus/dev.spacy
+    """
+    from annotator.services import exporting, projects
+
+    with (
+        projects.open_existing(project_path) as project,
+        click.progressbar(length=1000, label="Exporting", file=sys.stderr, show_eta=True) as bar,
+    ):
+        state = {"shown": 0}
+
+        def progress(done: int, total: int, _title: str) -> None:
+            target = int(1000 * done / max(total, 1))
+            bar.update(target - state["shown"])
+            state["shown"] = target
+
+        summary = exporting.export(project, format=fmt, out=out, split=split, seed=seed, annotator=annotator,
+                                   include_all=include_all, include_suggestions=include_suggestions,
+                                   stance_docs=stance_docs, progress=progress)
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    click.echo(f"Exported {summary.documents} document(s) as {fmt} to {summary.folder}"
+               + (f" ({summary.train_documents} train, {summary.dev_documents} dev)" if fmt == "spacy" else "") + ".")
+    for layer, labels in summary.spans.items():
+        click.echo(f"  {layer} spans: " + ", ".join(f"{label} {n}" for label, n in labels.items()))
+    if not summary.spans:
+        click.echo("  No spans exported.")
+    click.echo(f"  Overlapping entities resolved (longest kept): {len(summary.overlaps)}")
+    click.echo(f"  Spans snapped to token boundaries: {len(summary.snapped)}")
+    click.echo(f"  Spans not aligned to tokens (not exported in this format): {len(summary.not_aligned)}")
+    for item in summary.not_aligned[:5]:
+        click.secho(f"    span {item['id']} in document {item['doc_id']} {item['text']!r}: {item['reason']}",
+                    fg="yellow", err=True)
+    for path in summary.files:
+        click.echo(f"  wrote {path}")
+    click.echo(f"  report: {summary.report_path}")
+    if fmt == "spacy" and any(p.name == "config.cfg" for p in summary.files):
+        folder = summary.folder
+        click.echo(f"Train with: python -m spacy train {folder / 'config.cfg'} --paths.train "
+                   f"{folder / 'train.spacy'} --paths.dev {folder / 'dev.spacy'}")

@@ -1,0 +1,202 @@
+"""Writers: stored annotations out as training data.
+
+Every format registers itself with :func:`exporter`, so the command line and the
+window list the same formats from :data:`EXPORTERS`. A writer takes plain core
+objects (one :class:`ExportItem` per document: the :class:`~annotator.core.model.Document`,
+its chosen spans and its status), the :class:`~annotator.core.scheme.Scheme`, and,
+for the token-based formats, a spaCy ``Language`` whose tokenizer the service chose.
+It never sees a project: choosing documents and spans is the service's job.
+
+Note for developers: writers write every file through :func:`atomic_write_*` into a
+folder given by the service and check each path with :func:`inside` (E402), so a
+cancelled or failed export never leaves a half-written file behind and never
+writes outside the folder the user chose.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import AnnotatorError, Errors
+from annotator.core.model import Document, Span
+from annotator.core.scheme import Scheme
+
+#: The report of spans that were adjusted, dropped from ``doc.ents`` or not aligned,
+#: written beside every export.
+REPORT_NAME = "export-report.json"
+
+
+@dataclass(slots=True)
+class ExportItem:
+    """One document as it is exported: its text, the spans chosen for it and the
+    status (and annotator) the export records for it."""
+
+    document: Document
+    spans: list[Span]
+    status: str = "done"
+    annotator: str | None = None
+    #: Offsets of each stance's holder entity, by stance span id.
+    holders: dict[int, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class ExportOptions:
+    scheme: Scheme
+    #: Documents that go to the dev set (spaCy only; the rest is training data).
+    dev_ids: frozenset[int] = frozenset()
+    stance_docs: bool = False
+    #: The output file name for single-file formats (inside the folder).
+    filename: str | None = None
+    #: spaCy language code of the tokenizer (written into config.cfg).
+    lang: str = "en"
+
+
+@dataclass(slots=True)
+class ExportReport:
+    """What an export did, span by span where something needed deciding."""
+
+    documents: int = 0
+    #: Exported spans per layer and label.
+    spans: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Entities left out of ``doc.ents`` (and of token formats) because a longer one overlapped.
+    overlaps: list[dict[str, Any]] = field(default_factory=list)
+    #: Spans whose edges could not be put on token boundaries; not exported in that format.
+    not_aligned: list[dict[str, Any]] = field(default_factory=list)
+    #: Spans moved onto token boundaries (only whitespace or punctuation changed).
+    snapped: list[dict[str, Any]] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def count(self, layer: str, label: str) -> None:
+        labels = self.spans.setdefault(layer, {})
+        labels[label] = labels.get(label, 0) + 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "documents": self.documents,
+            "spans": {layer: dict(sorted(labels.items())) for layer, labels in sorted(self.spans.items())},
+            "overlaps_resolved": self.overlaps,
+            "not_aligned": self.not_aligned,
+            "snapped": self.snapped,
+            "files": [str(p) for p in self.files],
+            **self.extra,
+        }
+
+
+Writer = Callable[..., list[Path]]
+
+
+@dataclass(frozen=True, slots=True)
+class Exporter:
+    name: str
+    write: Writer
+    description: str
+    #: Needs a spaCy tokenizer (token-based formats).
+    tokenized: bool
+    #: Default output file name, or None when the format writes several files.
+    default_filename: str | None
+    extensions: tuple[str, ...] = ()
+
+
+EXPORTERS: dict[str, Exporter] = {}
+
+
+def exporter(name: str, *, description: str, tokenized: bool, filename: str | None,
+             extensions: tuple[str, ...] = ()) -> Callable[[Writer], Writer]:
+    """Register a writer under ``name``.
+
+    The writer is called as ``write(items, folder=, options=, report=, nlp=)`` and
+    returns the paths it wrote.
+    """
+
+    def register(fn: Writer) -> Writer:
+        EXPORTERS[name] = Exporter(name, fn, description, tokenized, filename, extensions)
+        return fn
+
+    return register
+
+
+def get_exporter(name: str) -> Exporter:
+    _load_writers()
+    if name not in EXPORTERS:
+        raise AnnotatorError(Errors.E403, name=name, known=", ".join(sorted(EXPORTERS)))
+    return EXPORTERS[name]
+
+
+def exporter_names() -> list[str]:
+    _load_writers()
+    return list(EXPORTERS)
+
+
+def _load_writers() -> None:
+    from annotator.formats.export import conll, jsonl, spacy_bin  # noqa: F401  (register)
+
+
+# -- helpers shared by the writers ------------------------------------------------
+
+
+def split_documents(doc_ids: Iterable[int], *, split: float, seed: int) -> tuple[list[int], list[int]]:
+    """Split whole documents into (train, dev), reproducibly for a given seed.
+
+    The ids are sorted, shuffled by ``random.Random(seed)`` and the first
+    ``round(n * split)`` go to training; with two or more documents each side gets
+    at least one.
+    """
+    if not 0.0 < split < 1.0:
+        raise AnnotatorError(Errors.E404, value=split)
+    ids = sorted(set(doc_ids))
+    random.Random(seed).shuffle(ids)
+    n_train = round(len(ids) * split)
+    if len(ids) >= 2:
+        n_train = min(max(n_train, 1), len(ids) - 1)
+    return sorted(ids[:n_train]), sorted(ids[n_train:])
+
+
+def inside(folder: Path, name: str | Path) -> Path:
+    """``folder / name``, refusing any path (``..``, absolute, symlink) that leaves ``folder`` (E402)."""
+    root = Path(folder).resolve()
+    path = (root / name).resolve()
+    if path != root and root not in path.parents:
+        raise AnnotatorError(Errors.E402, path=path, folder=root)
+    return path
+
+
+@contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it only when the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+@contextmanager
+def atomic_text(path: Path) -> Iterator[Any]:
+    """A text file (UTF-8, ``\\n`` line ends) that appears at ``path`` only when complete."""
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
+        yield fh
+
+
+def stable_hash32(value: str) -> int:
+    """A signed 32-bit integer from SHA-256 of ``value`` (stable across runs and machines)."""
+    return int.from_bytes(hashlib.sha256(value.encode("utf-8")).digest()[:4], "little", signed=True)
+
+
+def span_record(span: Span, text: str, reason: str, **extra: Any) -> dict[str, Any]:
+    """How a span appears in the export report."""
+    return {"id": span.id, "doc_id": span.doc_id, "layer": span.layer, "label": span.label,
+            "start": span.start, "end": span.end, "text": text[span.start:span.end], "reason": reason, **extra}

@@ -1,0 +1,257 @@
+"""Export: choose documents and spans from a project and hand them to a writer.
+
+What is exported by default: documents marked done (by ``annotator``, or by
+anyone) and their accepted spans. ``include_all`` adds every other document (the
+spaCy export then leaves their unlabelled tokens *missing*, never "no entity");
+``include_suggestions`` adds pending suggestions. Spans with the same offsets,
+layer, label and target (two annotators agreeing) are written once.
+
+The tokenizer (token-based formats) is ``spacy.blank(lang)`` for the language of
+the project's pipeline: it is what the generated ``config.cfg`` trains with (its
+``[nlp.tokenizer]`` is spaCy's default for the language), so the stored tokens
+and the tokens ``spacy train`` re-creates agree; for English it splits text
+exactly as ``en_core_web_sm`` does. The language comes from the pipeline's
+meta (an installed package or a folder) without loading its components.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from annotator.core.errors import AnnotatorError, Errors
+from annotator.core.model import Span
+from annotator.formats.export import (
+    REPORT_NAME,
+    ExportItem,
+    ExportOptions,
+    ExportReport,
+    atomic_text,
+    get_exporter,
+    inside,
+    split_documents,
+)
+from annotator.storage import Project
+
+Progress = Callable[[int, int, str], None]
+
+
+class ExportCancelled(Exception):
+    """Raised when ``cancelled()`` turns true; no output file is left half-written."""
+
+
+@dataclass
+class ExportSummary:
+    format: str
+    folder: Path
+    documents: int = 0
+    train_documents: int = 0
+    dev_documents: int = 0
+    spans: dict[str, dict[str, int]] = field(default_factory=dict)
+    overlaps: list[dict[str, Any]] = field(default_factory=list)
+    not_aligned: list[dict[str, Any]] = field(default_factory=list)
+    snapped: list[dict[str, Any]] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    report_path: Path | None = None
+    tokenizer: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format, "folder": str(self.folder), "documents": self.documents,
+            "train_documents": self.train_documents, "dev_documents": self.dev_documents,
+            "spans": self.spans, "overlaps_resolved": self.overlaps, "not_aligned": self.not_aligned,
+            "snapped": self.snapped, "files": [str(p) for p in self.files],
+            "report": str(self.report_path) if self.report_path else None, "tokenizer": self.tokenizer,
+            **self.extra,
+        }
+
+
+def tokenizer_language(model: str | None) -> str:
+    """The language code of the pipeline a project's ``model`` setting names ("en"
+    for rules only or when the pipeline cannot be inspected)."""
+    from annotator.nlp.pipelines import RULES, resolve
+
+    target = resolve(model)
+    if target == RULES:
+        return "en"
+    import spacy.util
+
+    try:
+        path = Path(target).expanduser()
+        if path.exists():
+            return str(spacy.util.load_config(path / "config.cfg")["nlp"]["lang"])
+        return str(spacy.util.get_model_meta(spacy.util.get_package_path(target)).get("lang") or "en")
+    except Exception:  # a broken pipeline: fall back to English rather than fail the export
+        return "en"
+
+
+def make_tokenizer_nlp(lang: str):
+    """A blank pipeline (tokenizer only) for ``lang``."""
+    import spacy
+
+    return spacy.blank(lang)
+
+
+def resolve_output(out: str | Path, *, format: str) -> tuple[Path, str | None]:
+    """(folder, file name) for ``out``: the spaCy format always writes a folder; the
+    single-file formats take a file path with a known extension, or a folder."""
+    exp = get_exporter(format)
+    out = Path(out)
+    if exp.default_filename is not None and out.suffix.lower() in exp.extensions and not out.is_dir():
+        return out.parent, out.name
+    if out.exists() and not out.is_dir():
+        raise AnnotatorError(Errors.E405, path=out, format=format)
+    return out, exp.default_filename
+
+
+def _doc_statuses(project: Project) -> dict[int, dict[str, str]]:
+    statuses: dict[int, dict[str, str]] = {}
+    for row in project.db["doc_status"].rows:
+        statuses.setdefault(row["doc_id"], {})[row["annotator"]] = row["status"]
+    return statuses
+
+
+def _who(project: Project, statuses: dict[str, str], spans: list[Span], annotator: str | None) -> str | None:
+    """The annotator whose status the export records for a document."""
+    if annotator:
+        return annotator
+    done = sorted(a for a, s in statuses.items() if s == "done")
+    if done:
+        return project.annotator if project.annotator in done else done[0]
+    if statuses:
+        return project.annotator if project.annotator in statuses else sorted(statuses)[0]
+    counts = Counter(s.annotator for s in spans if s.annotator)
+    if counts:
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    return None
+
+
+def choose_spans(all_spans: list[Span], *, annotator: str | None, include_suggestions: bool) -> list[Span]:
+    """Accepted spans (of ``annotator`` when given), plus suggestions when asked,
+    one per (start, end, layer, label, target)."""
+    chosen: list[Span] = []
+    seen: set[tuple] = set()
+    for span in sorted(all_spans, key=lambda s: (s.id is None, s.id or 0)):
+        if span.status == "accepted":
+            if annotator and span.annotator != annotator:
+                continue
+        elif not (span.status == "suggested" and include_suggestions):
+            continue
+        if span.key() in seen:
+            continue
+        seen.add(span.key())
+        chosen.append(span)
+    chosen.sort(key=lambda s: (s.start, s.end, s.layer, s.label, s.target or ""))
+    return chosen
+
+
+def _holders(spans: list[Span], all_spans: list[Span]) -> dict[int, tuple[int, int]]:
+    by_id = {s.id: s for s in all_spans}
+    exported_entities = {(s.start, s.end) for s in spans if s.layer == "entity"}
+    holders: dict[int, tuple[int, int]] = {}
+    for s in spans:
+        if s.layer == "stance" and s.holder_span_id in by_id and s.id is not None:
+            holder = by_id[s.holder_span_id]
+            if (holder.start, holder.end) in exported_entities:
+                holders[s.id] = (holder.start, holder.end)
+    return holders
+
+
+def select_doc_ids(project: Project, *, annotator: str | None, include_all: bool) -> list[int]:
+    if include_all:
+        return [doc.id for doc in project.iter_documents()]
+    return project.done_doc_ids(annotator=annotator)
+
+
+def export(project: Project, *, format: str, out: str | Path, split: float = 0.8, seed: int = 0,
+           annotator: str | None = None, include_all: bool = False, include_suggestions: bool = False,
+           stance_docs: bool = False, progress: Progress | None = None,
+           cancelled: Callable[[], bool] | None = None) -> ExportSummary:
+    """Export the project's annotations as ``format`` into ``out``.
+
+    Parameters
+    ----------
+    format:
+        A registered exporter: ``spacy``, ``jsonl``, ``prodigy``, ``doccano``, ``conll``.
+    out:
+        A folder (created if needed); single-file formats also take a file path.
+        Every written file stays inside the folder (E402).
+    split, seed:
+        spaCy only: the share of documents for training and the seed of the
+        (document-level, reproducible) shuffle.
+    annotator:
+        Only this annotator's done documents and accepted spans.
+    progress:
+        Called as ``progress(done, total, title)`` after each document.
+
+    Returns
+    -------
+    ExportSummary
+        Documents, spans per layer and label, overlaps resolved, spans not aligned,
+        files written; the same report is written to ``export-report.json``.
+    """
+    exp = get_exporter(format)
+    if not 0.0 < split < 1.0:
+        raise AnnotatorError(Errors.E404, value=split)
+    folder, filename = resolve_output(out, format=format)
+    doc_ids = select_doc_ids(project, annotator=annotator, include_all=include_all)
+    if not doc_ids:
+        who = f" by {annotator}" if annotator else ""
+        raise AnnotatorError(Errors.E401, reason=f"no document is marked done{who} (use --all to export every document)")
+    train_ids, dev_ids = split_documents(doc_ids, split=split, seed=seed)
+    if format == "spacy" and (not train_ids or not dev_ids):
+        raise AnnotatorError(Errors.E406, found=len(doc_ids))
+    folder.mkdir(parents=True, exist_ok=True)
+    report_path = inside(folder, REPORT_NAME)
+    scheme = project.scheme()
+    lang = tokenizer_language(project.setting("model", "auto")) if exp.tokenized else "en"
+    nlp = make_tokenizer_nlp(lang) if exp.tokenized else None
+    options = ExportOptions(scheme=scheme, dev_ids=frozenset(dev_ids), stance_docs=stance_docs,
+                            filename=filename, lang=lang)
+    report = ExportReport()
+    statuses = _doc_statuses(project)
+
+    def items() -> Iterator[ExportItem]:
+        wanted = set(doc_ids)
+        total = len(doc_ids)
+        done = 0
+        source = project.iter_documents() if len(wanted) > total // 2 else project.iter_documents(doc_ids=doc_ids)
+        for document in source:
+            if document.id not in wanted:
+                continue
+            if cancelled is not None and cancelled():
+                raise ExportCancelled()
+            all_spans = project.spans(document.id)
+            spans = choose_spans(all_spans, annotator=annotator, include_suggestions=include_suggestions)
+            doc_statuses = statuses.get(document.id, {})
+            who = _who(project, doc_statuses, spans, annotator)
+            status = doc_statuses.get(who, "new") if who else "new"
+            yield ExportItem(document, spans, status=status, annotator=who, holders=_holders(spans, all_spans))
+            done += 1
+            if progress is not None:
+                progress(done, total, document.title)
+
+    files = exp.write(items(), folder=folder, options=options, report=report, nlp=nlp)
+    summary = ExportSummary(
+        format=format, folder=folder, documents=report.documents,
+        train_documents=len(train_ids) if format == "spacy" else report.documents,
+        dev_documents=len(dev_ids) if format == "spacy" else 0,
+        spans={layer: dict(sorted(labels.items())) for layer, labels in sorted(report.spans.items())},
+        overlaps=report.overlaps, not_aligned=report.not_aligned, snapped=report.snapped, files=list(files),
+        report_path=report_path, tokenizer=f"spacy.blank({lang!r})" if exp.tokenized else None, extra=report.extra,
+    )
+    with atomic_text(report_path) as fh:
+        fh.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    return summary
+
+
+def formats() -> list[tuple[str, str]]:
+    """(name, description) of every export format, for the CLI and the window."""
+    from annotator.formats.export import EXPORTERS, exporter_names
+
+    return [(name, EXPORTERS[name].description) for name in exporter_names()]
