@@ -13,6 +13,7 @@ import hashlib
 import re
 
 _NEWLINES = re.compile(r"\r\n?")
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 def normalise_newlines(text: str) -> str:
@@ -68,7 +69,7 @@ class Utf16Index:
     __slots__ = ("_astral", "_astral_utf16", "length", "length_utf16")
 
     def __init__(self, text: str) -> None:
-        self._astral = [i for i, ch in enumerate(text) if ord(ch) > 0xFFFF] if not text.isascii() else []
+        self._astral = [m.start() for m in _ASTRAL.finditer(text)] if not text.isascii() else []
         # UTF-16 position of each astral character's first unit.
         self._astral_utf16 = [pos + k for k, pos in enumerate(self._astral)]
         self.length = len(text)

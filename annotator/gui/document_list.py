@@ -270,6 +270,12 @@ class DocumentListPanel(QWidget):
         return DocFilter(status=self.status_combo.currentData(), label=name, layer=layer,
                          search=self.search_edit.text().strip())
 
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """QWidget.hideEvent: a pending search must not run once the window (and
+        perhaps its project) is going away."""
+        self._search_timer.stop()
+        super().hideEvent(event)
+
     # -- reactions --------------------------------------------------------------------
 
     def _apply_filter(self) -> None:

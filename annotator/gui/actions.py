@@ -1,0 +1,216 @@
+"""The one action registry: every menu entry and shortcut of the window.
+
+Each action is declared once as an :class:`ActionSpec` with a stable dotted id
+(``annotator.span.accept``), its text, default keys, the menu it lives in and a
+handler that receives the window. :func:`build_actions` turns the specs into
+``QAction`` objects, puts them in the menus and binds their keys; the shortcut
+sheet (F1) is generated from the same specs, so it cannot drift from the keys that
+actually work.
+
+Note for developers: actions that act on the article (spans, labels, stance
+target and holder) are bound with ``WidgetWithChildrenShortcut`` on the editor, so
+their single-letter keys never fire while the user types in the search box or
+works in the document list. Document-level keys (done, next, previous, skip) work
+anywhere in the window except in text fields, which take plain letters first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMenu, QWidget
+
+from annotator.core.scheme import Scheme
+
+__all__ = ["ActionSpec", "MENUS", "action_specs", "build_actions"]
+
+Handler = Callable[[Any], None]
+
+#: Menus in menu-bar order; "Parent/Child" names a submenu.
+MENUS = ("&File", "&Edit", "&Span", "&Labels", "&Labels/&Entity", "&Labels/S&tance", "&Article", "&View", "&Help")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One action of the window.
+
+    Parameters
+    ----------
+    id:
+        Stable dotted id (``annotator.<area>.<verb>``); the QAction's object name.
+    text:
+        Menu text (``&`` marks the mnemonic).
+    shortcuts:
+        Default keys, portable text ("Ctrl+Z"); the first is shown in the menu.
+    handler:
+        Called with the window when the action triggers.
+    menu:
+        Where the action appears (one of :data:`MENUS`).
+    tip:
+        One sentence for the status bar and the shortcut sheet.
+    scope:
+        ``"editor"`` binds the keys to the article editor only; ``"window"`` to
+        the whole window.
+    factory:
+        Makes the QAction instead of the default (undo and redo come from the stack).
+    checkable:
+        A toggle; the handler receives the window and reads ``action.isChecked()``.
+    """
+
+    id: str
+    text: str
+    shortcuts: tuple[str, ...] = ()
+    handler: Handler | None = None
+    menu: str = ""
+    tip: str = ""
+    scope: str = "window"
+    factory: Callable[[Any], QAction] | None = None
+    checkable: bool = False
+
+
+def _editor(method: str, *args: Any) -> Handler:
+    return lambda window: getattr(window.editor, method)(*args)
+
+
+def _window(method: str, *args: Any) -> Handler:
+    return lambda window: getattr(window, method)(*args)
+
+
+def _base_specs() -> list[ActionSpec]:
+    E, W = "editor", "window"
+    return [
+        # File
+        ActionSpec("annotator.file.new", "&New project…", ("Ctrl+N",), _window("new_project_dialog"), "&File",
+                   "Create an empty project file with the default label scheme."),
+        ActionSpec("annotator.file.open", "&Open project…", ("Ctrl+O",), _window("open_project_dialog"), "&File",
+                   "Open another project file."),
+        ActionSpec("annotator.file.import", "&Import articles…", ("Ctrl+I",), _window("import_dialog"), "&File",
+                   "Import .txt, .md, .jsonl, .json or .csv files (or drop them on the window)."),
+        ActionSpec("annotator.file.export", "&Export…", ("Ctrl+E",), _window("export_dialog"), "&File",
+                   "Export the annotations as spaCy, JSONL or CoNLL training data."),
+        ActionSpec("annotator.file.quit", "&Quit", ("Ctrl+Q",), _window("close"), "&File",
+                   "Close the window; every decision is already saved."),
+        # Edit
+        ActionSpec("annotator.edit.undo", "&Undo", ("Ctrl+Z",), None, "&Edit", "Undo the last decision.",
+                   factory=lambda w: w.undo_stack.createUndoAction(w, "Undo")),
+        ActionSpec("annotator.edit.redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), None, "&Edit",
+                   "Redo the decision just undone.", factory=lambda w: w.undo_stack.createRedoAction(w, "Redo")),
+        ActionSpec("annotator.edit.search", "&Search documents", ("Ctrl+F",), _window("focus_search"), "&Edit",
+                   "Jump to the document list's search box (full-text search)."),
+        ActionSpec("annotator.edit.clear", "C&lear selection and focus", ("Esc",), _editor("clear"), "&Edit",
+                   "Drop the text selection and the focused span.", E),
+        ActionSpec("annotator.edit.char_mode", "Select by &character", (), _window("toggle_char_mode"), "&Edit",
+                   "Let selections end inside a token instead of snapping to whole tokens.", checkable=True),
+        # Span
+        ActionSpec("annotator.span.next", "&Next span", ("Tab",), _editor("next_span"), "&Span",
+                   "Focus the next span of the article.", E),
+        ActionSpec("annotator.span.previous", "&Previous span", ("Shift+Tab",), _editor("previous_span"),
+                   "&Span", "Focus the previous span of the article.", E),
+        ActionSpec("annotator.span.accept", "&Accept", ("A", "Return", "Enter"), _editor("accept"), "&Span",
+                   "Accept the focused suggestion.", E),
+        ActionSpec("annotator.span.reject", "&Reject", ("X", "Delete"), _editor("reject"), "&Span",
+                   "Reject the focused suggestion (or remove the focused span).", E),
+        ActionSpec("annotator.span.start_left", "Move start &left", ("Alt+Left",), _editor("resize_span", "start", -1),
+                   "&Span", "Grow the focused span by one token at its start.", E),
+        ActionSpec("annotator.span.start_right", "Move start ri&ght", ("Alt+Right",),
+                   _editor("resize_span", "start", 1), "&Span", "Shrink the focused span by one token at its start.", E),
+        ActionSpec("annotator.span.end_left", "Move end l&eft", ("Alt+Shift+Left",), _editor("resize_span", "end", -1),
+                   "&Span", "Shrink the focused span by one token at its end.", E),
+        ActionSpec("annotator.span.end_right", "Move end r&ight", ("Alt+Shift+Right",),
+                   _editor("resize_span", "end", 1), "&Span", "Grow the focused span by one token at its end.", E),
+        ActionSpec("annotator.span.accept_all", "Accept all &suggestions", ("Ctrl+Shift+A",), _editor("accept_all"),
+                   "&Span", "Accept every remaining suggestion of the article.", W),
+        ActionSpec("annotator.stance.target", "Choose stance &target…", ("T",), _editor("choose_target"), "&Span",
+                   "Pick the target of the focused stance from the project's list.", E),
+        ActionSpec("annotator.stance.holder", "Link stance &holder…", ("H",), _editor("choose_holder"), "&Span",
+                   "Pick the entity who holds the focused stance (nearest people first).", E),
+        # Article
+        ActionSpec("annotator.doc.done", "Mark &done and next", ("Space", "N"), _window("mark_done_and_next"),
+                   "&Article", "Mark the article done and open the next one."),
+        ActionSpec("annotator.doc.previous", "&Previous article", ("P",), _window("previous_document"), "&Article",
+                   "Open the previous article of the list."),
+        ActionSpec("annotator.doc.next", "&Next article", (), _window("next_document"), "&Article",
+                   "Open the next article without marking this one."),
+        ActionSpec("annotator.doc.skip", "&Skip article", ("S",), _window("skip_document"), "&Article",
+                   "Mark the article skipped and open the next one."),
+        # View
+        ActionSpec("annotator.view.switch_focus", "Switch &focus list/article", ("F6",), _window("switch_focus"),
+                   "&View", "Move the keyboard focus between the document list and the article."),
+        # Help
+        ActionSpec("annotator.help.shortcuts", "&Keyboard shortcuts", ("F1",), _window("show_shortcuts"), "&Help",
+                   "List every key of the window."),
+        ActionSpec("annotator.help.about", "&About annotator", (), _window("show_about"), "&Help",
+                   "Version, project file and pipeline."),
+    ]
+
+
+def _label_specs(scheme: Scheme) -> list[ActionSpec]:
+    specs = []
+    for layer, menu in (("entity", "&Labels/&Entity"), ("stance", "&Labels/S&tance")):
+        for label in scheme.labels(layer):
+            keys = (label.hotkey,) if label.hotkey else ()
+            what = "entity" if layer == "entity" else "stance"
+            tip = (f"Label the selection {label.name}, or relabel the focused {what}."
+                   if layer == "entity" else
+                   f"Relabel the focused stance {label.name}, or make a {label.name} stance of the selection "
+                   f"or of the sentence at the cursor.")
+            specs.append(ActionSpec(f"annotator.label.{layer}.{label.name}", label.name, keys,
+                                    _editor("apply_label", layer, label.name), menu,
+                                    label.description or tip, "editor"))
+    return specs
+
+
+def action_specs(scheme: Scheme | None = None) -> list[ActionSpec]:
+    """Every action of the window (with the label actions of ``scheme``)."""
+    return _base_specs() + (_label_specs(scheme) if scheme is not None else [])
+
+
+def _menu(window: Any, path: str, cache: dict[str, QMenu]) -> QMenu:
+    if path in cache:
+        return cache[path]
+    parent, _, leaf = path.rpartition("/")
+    menu = _menu(window, parent, cache).addMenu(leaf) if parent else window.menuBar().addMenu(leaf)
+    cache[path] = menu
+    return menu
+
+
+def build_actions(window: Any, specs: list[ActionSpec] | None = None) -> dict[str, QAction]:
+    """Create the window's QActions from the registry, fill its menus, bind its keys.
+
+    ``window`` provides ``editor``, ``undo_stack``, ``project`` and the handlers'
+    methods. Returns the actions by id; the window keeps the specs as
+    ``window.action_specs`` for the shortcut sheet.
+    """
+    specs = specs if specs is not None else action_specs(window.project.scheme())
+    menus: dict[str, QMenu] = {}
+    for path in MENUS:
+        _menu(window, path, menus)
+    actions: dict[str, QAction] = {}
+    for spec in specs:
+        action = spec.factory(window) if spec.factory else QAction(spec.text, window)
+        action.setObjectName(spec.id)
+        action.setData(spec.id)
+        action.setShortcuts([QKeySequence(k) for k in spec.shortcuts])
+        tip = spec.tip + (f" ({', '.join(spec.shortcuts)})" if spec.shortcuts else "")
+        action.setStatusTip(spec.tip)
+        action.setToolTip(tip)
+        if spec.checkable:
+            action.setCheckable(True)
+        if spec.handler is not None:
+            handler = spec.handler
+            action.triggered.connect(lambda _checked=False, h=handler: h(window))
+        target: QWidget = window.editor if spec.scope == "editor" else window
+        if spec.scope == "editor":
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        else:
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        target.addAction(action)
+        if spec.menu:
+            _menu(window, spec.menu, menus).addAction(action)
+        actions[spec.id] = action
+    window.action_specs = list(specs)
+    return actions

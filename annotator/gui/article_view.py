@@ -1,0 +1,1034 @@
+"""The article view: read-only text with span highlights, stance bands and tooltips.
+
+:class:`ArticleView` is a ``QPlainTextEdit`` that paints its highlights itself, over
+the visible blocks only, using the document layout to turn ranges into rectangles.
+Nothing about the spans is stored in the ``QTextDocument``: a decision updates a
+small index and repaints the rectangles of the ranges it touched, so opening a long
+article with thousands of spans costs little more than ``setPlainText`` and a
+decision never reformats the document.
+
+:class:`AnnotationEditor` puts the view, a header and the keyboard-driven choice
+list (stance targets, holders) together over an
+:class:`~annotator.services.session.AnnotationSession`; the window's action
+registry calls its slots.
+
+Note for developers: this module is the one place where Qt's UTF-16 positions meet
+code-point offsets (:meth:`ArticleView.to_qt` and :meth:`ArticleView.from_qt`, both
+through :class:`~annotator.core.text.Utf16Index`). Everything outside the view
+speaks code points.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPalette,
+    QPen,
+    QTextCursor,
+    QTextOption,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.model import Span
+from annotator.core.scheme import Scheme
+from annotator.core.text import Utf16Index
+from annotator.services.session import AnnotationSession, Change, Command
+
+__all__ = ["AnnotationEditor", "ArticleView", "ChoiceList"]
+
+_FALLBACK_COLOUR = "#868e96"
+BAR_WIDTH = 4
+LEFT_MARGIN = 22
+TAG_COLUMN = 210
+
+
+@dataclass(slots=True)
+class _Item:
+    """A span as the view paints it: UTF-16 range, colour and nesting depth."""
+
+    span: Span
+    start: int
+    end: int
+    colour: QColor
+    depth: int = 0
+    lane: int = 0
+
+
+class _LayerIndex:
+    """Spans of one layer sorted by start, for the spans overlapping a range."""
+
+    def __init__(self, items: Iterable[_Item]) -> None:
+        self.items = sorted(items, key=lambda it: (it.start, -it.end, it.span.id or 0))
+        self.starts = [it.start for it in self.items]
+        self.max_len = max((it.end - it.start for it in self.items), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[_Item]:
+        lo = bisect.bisect_left(self.starts, start - self.max_len)
+        hi = bisect.bisect_left(self.starts, end)
+        return [it for it in self.items[lo:hi] if it.end > start]
+
+
+def _assign_depths(items: list[_Item], attr: str) -> None:
+    """Nested or overlapping spans get increasing depth (stacked underlines, lanes)."""
+    open_ends: list[int] = []
+    for it in items:
+        open_ends = [e for e in open_ends if e > it.start]
+        used = len(open_ends)
+        setattr(it, attr, used)
+        open_ends.append(it.end)
+
+
+class _Margin(QWidget):
+    """A strip beside the viewport painted by the view (stance bars, stance tags)."""
+
+    def __init__(self, view: ArticleView, painter_fn: Callable[[QPainter, QRect], None]) -> None:
+        super().__init__(view)
+        self._paint = painter_fn
+        self.setMouseTracking(True)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self._paint(p, event.rect())
+        p.end()
+
+
+class ArticleView(QPlainTextEdit):
+    """Read-only article text with highlights painted over the visible blocks.
+
+    Signals
+    -------
+    span_clicked(int):
+        The user clicked a span (without dragging a selection).
+    """
+
+    span_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ArticleView")
+        self.setReadOnly(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setMouseTracking(True)
+        self.viewport().setMouseTracking(True)
+        font = QFont(self.font())
+        font.setPointSizeF(max(font.pointSizeF(), 10.5) + 1.5)
+        self.setFont(font)
+        self.document().setDocumentMargin(14)
+        self._index = Utf16Index("")
+        self._text = ""
+        self._scheme: Scheme | None = None
+        self._colours: dict[tuple[str, str], QColor] = {}
+        self._items: dict[int, _Item] = {}
+        self._entities = _LayerIndex(())
+        self._stances = _LayerIndex(())
+        self.focused_id: int | None = None
+        #: Widens a code-point selection to whole tokens (set by the editor).
+        self.snapper: Callable[[int, int], tuple[int, int] | None] | None = None
+        #: Next token edge from a code point in a direction (set by the editor).
+        self.token_step: Callable[[int, int], int | None] | None = None
+        self._press_pos: QPoint | None = None
+        self._left = _Margin(self, self._paint_bars)
+        self._right = _Margin(self, self._paint_tags)
+        self.setViewportMargins(LEFT_MARGIN, 0, TAG_COLUMN, 0)
+        self.updateRequest.connect(self._scrolled)
+
+    # -- the one UTF-16 <-> code point boundary ----------------------------------------
+
+    def to_qt(self, offset: int) -> int:
+        """Qt (UTF-16) position of a code-point offset."""
+        return self._index.to_utf16(offset)
+
+    def from_qt(self, position: int) -> int:
+        """Code-point offset of a Qt (UTF-16) position."""
+        return self._index.from_utf16(position)
+
+    # -- content ------------------------------------------------------------------------
+
+    def set_scheme(self, scheme: Scheme) -> None:
+        self._scheme = scheme
+        self._colours: dict[tuple[str, str], QColor] = {}
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def set_text(self, text: str) -> None:
+        """Show a new article (spans are cleared; call :meth:`set_spans`)."""
+        self._text = text
+        self._index = Utf16Index(text)
+        self._items = {}
+        self._entities = _LayerIndex(())
+        self._stances = _LayerIndex(())
+        self.focused_id = None
+        self.setPlainText(text)
+        self.moveCursor(QTextCursor.MoveOperation.Start)
+
+    def _colour(self, span: Span) -> QColor:
+        # One shared QColor per label: thousands of spans, a dozen colours.
+        key = (span.layer, span.label)
+        colour = self._colours.get(key)
+        if colour is None:
+            label = self._scheme.label(span.layer, span.label) if self._scheme else None
+            colour = self._colours[key] = QColor(label.colour if label else _FALLBACK_COLOUR)
+        return colour
+
+    def _item(self, span: Span) -> _Item:
+        return _Item(span, self.to_qt(span.start), self.to_qt(span.end), self._colour(span))
+
+    def _reindex(self) -> None:
+        ents = [it for it in self._items.values() if it.span.layer == "entity"]
+        stances = [it for it in self._items.values() if it.span.layer == "stance"]
+        self._entities = _LayerIndex(ents)
+        self._stances = _LayerIndex(stances)
+        _assign_depths(self._entities.items, "depth")
+        _assign_depths(self._stances.items, "lane")
+
+    def set_spans(self, spans: Iterable[Span], focused_id: int | None = None) -> None:
+        """Show these spans (the whole set) and repaint."""
+        self._items = {s.id: self._item(s) for s in spans}
+        self.focused_id = focused_id if focused_id in self._items else None
+        self._reindex()
+        self._repaint_all()
+
+    def update_spans(self, spans: Iterable[Span], removed: Iterable[int] = (),
+                     ranges: Iterable[tuple[int, int]] = ()) -> None:
+        """Replace or remove some spans and repaint only their ranges.
+
+        ``ranges`` are extra code-point ranges to repaint (where removed or
+        resized spans used to be).
+        """
+        dirty = list(ranges)
+        for span_id in removed:
+            old = self._items.pop(span_id, None)
+            if old is not None:
+                dirty.append((old.span.start, old.span.end))
+        for span in spans:
+            old = self._items.get(span.id)
+            if old is not None:
+                dirty.append((old.span.start, old.span.end))
+            self._items[span.id] = self._item(span)
+            dirty.append((span.start, span.end))
+        self._reindex()
+        for start, end in set(dirty):
+            self.repaint_range(start, end)
+
+    def set_focused(self, span_id: int | None, *, ensure_visible: bool = True) -> None:
+        old = self._items.get(self.focused_id) if self.focused_id is not None else None
+        self.focused_id = span_id if span_id in self._items else None
+        if old is not None:
+            self.repaint_range(old.span.start, old.span.end)
+        new = self._items.get(self.focused_id) if self.focused_id is not None else None
+        if new is not None:
+            self.repaint_range(new.span.start, new.span.end)
+            if ensure_visible:
+                self.show_range(new.span.start, new.span.end)
+
+    def spans_shown(self) -> list[Span]:
+        return [it.span for it in self._items.values()]
+
+    # -- cursor and selection (code points) ---------------------------------------------
+
+    def selected_range(self) -> tuple[int, int] | None:
+        cursor = self.textCursor()
+        if not cursor.hasSelection():
+            return None
+        return self.from_qt(cursor.selectionStart()), self.from_qt(cursor.selectionEnd())
+
+    def cursor_offset(self) -> int:
+        return self.from_qt(self.textCursor().position())
+
+    def select_range(self, start: int, end: int) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.to_qt(start))
+        cursor.setPosition(self.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+        self.setTextCursor(cursor)
+
+    def clear_selection(self) -> None:
+        cursor = self.textCursor()
+        if cursor.hasSelection():
+            cursor.clearSelection()
+            self.setTextCursor(cursor)
+
+    def show_range(self, start: int, end: int) -> None:
+        """Scroll so the range is visible and put the cursor at its start."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.to_qt(end))
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+        cursor.setPosition(self.to_qt(start))
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
+
+    def snap_selection(self) -> tuple[int, int] | None:
+        """Widen the selection to whole tokens (per the snapper) and show it so."""
+        rng = self.selected_range()
+        if rng is None or self.snapper is None:
+            return rng
+        snapped = self.snapper(*rng)
+        if snapped is None:
+            self.clear_selection()
+        elif snapped != rng:
+            self.select_range(*snapped)
+        return snapped
+
+    # -- geometry -----------------------------------------------------------------------
+
+    def _visible_qt_range(self) -> tuple[int, int]:
+        """UTF-16 range of the lines inside the viewport (line-exact, so a long
+        single-paragraph article still limits painting to what is on screen)."""
+        block = self.firstVisibleBlock()
+        if not block.isValid():
+            return 0, 0
+        offset = self.contentOffset()
+        height = self.viewport().height()
+        geo = self.blockBoundingGeometry(block).translated(offset)
+        start = block.position() + self._line_start_at(block, -geo.top(), first=True)
+        end = start
+        while block.isValid():
+            geo = self.blockBoundingGeometry(block).translated(offset)
+            if geo.top() > height:
+                break
+            if geo.bottom() > height:
+                end = block.position() + self._line_start_at(block, height - geo.top(), first=False)
+                break
+            end = block.position() + block.length()
+            block = block.next()
+        return start, end
+
+    @staticmethod
+    def _line_start_at(block, y: float, *, first: bool) -> int:
+        """Position in ``block`` where the first line reaching ``y`` starts
+        (``first``), or where the last line starting above ``y`` ends."""
+        layout = block.layout()
+        n = layout.lineCount()
+        if n == 0:
+            return 0
+        lo, hi = 0, n
+        while lo < hi:  # first line whose bottom lies below y
+            mid = (lo + hi) // 2
+            line = layout.lineAt(mid)
+            if line.y() + line.height() < y:
+                lo = mid + 1
+            else:
+                hi = mid
+        if first:
+            return layout.lineAt(min(lo, n - 1)).textStart()
+        line = layout.lineAt(min(lo, n - 1))
+        return line.textStart() + line.textLength()
+
+    def qt_range_rects(self, start: int, end: int, *, clip: QRectF | None = None) -> list[QRectF]:
+        """Viewport rectangles (one per line) covering the UTF-16 range [start, end)."""
+        rects: list[QRectF] = []
+        if end <= start:
+            return rects
+        doc = self.document()
+        offset = self.contentOffset()
+        height = self.viewport().height()
+        top_limit = clip.top() if clip is not None else 0.0
+        bottom_limit = clip.bottom() if clip is not None else float(height)
+        block = doc.findBlock(start)
+        if block.isValid() and self.blockBoundingGeometry(block).translated(offset).bottom() < top_limit:
+            # Jump straight to the first visible block for ranges starting far above.
+            first = self.firstVisibleBlock()
+            if first.isValid() and first.position() > block.position():
+                block = first
+        while block.isValid() and block.position() < end:
+            geo = self.blockBoundingGeometry(block).translated(offset)
+            if geo.top() > bottom_limit:
+                break
+            if geo.bottom() >= top_limit and block.isVisible():
+                layout = block.layout()
+                bpos = block.position()
+                # Start at the range's own line: a long paragraph has hundreds.
+                first_line = layout.lineForTextPosition(max(start - bpos, 0)) if start > bpos else None
+                i0 = first_line.lineNumber() if first_line is not None and first_line.isValid() else 0
+                for i in range(i0, layout.lineCount()):
+                    line = layout.lineAt(i)
+                    ls = bpos + line.textStart()
+                    if ls >= end:
+                        break
+                    le = ls + line.textLength()
+                    a, b = max(start, ls), min(end, le)
+                    if a >= b:
+                        continue
+                    x1 = line.cursorToX(a - bpos)[0]
+                    x2 = line.cursorToX(b - bpos)[0]
+                    if x2 < x1:
+                        x1, x2 = x2, x1
+                    rects.append(QRectF(geo.left() + x1, geo.top() + line.y(), x2 - x1, line.height()))
+            block = block.next()
+        return rects
+
+    def _visible_lines(self, top: float, bottom: float) -> tuple[list[int], list[tuple]]:
+        """The laid-out lines between viewport ``top`` and ``bottom``, once per paint:
+        (line starts, [(start, end, line, x0, y0, block position)]) in UTF-16."""
+        starts: list[int] = []
+        lines: list[tuple] = []
+        block = self.firstVisibleBlock()
+        offset = self.contentOffset()
+        while block.isValid():
+            geo = self.blockBoundingGeometry(block).translated(offset)
+            if geo.top() > bottom:
+                break
+            if geo.bottom() >= top and block.isVisible():
+                layout = block.layout()
+                bpos = block.position()
+                n = layout.lineCount()
+                lo, hi = 0, n
+                while lo < hi:  # first line reaching ``top``
+                    mid = (lo + hi) // 2
+                    ln = layout.lineAt(mid)
+                    if geo.top() + ln.y() + ln.height() < top:
+                        lo = mid + 1
+                    else:
+                        hi = mid
+                for i in range(lo, n):
+                    line = layout.lineAt(i)
+                    if geo.top() + line.y() > bottom:
+                        break
+                    ls = bpos + line.textStart()
+                    starts.append(ls)
+                    lines.append((ls, ls + line.textLength(), line, geo.left(), geo.top(), bpos))
+            block = block.next()
+        return starts, lines
+
+    @staticmethod
+    def _rects_on_lines(starts: list[int], lines: list[tuple], start: int, end: int) -> list[QRectF]:
+        rects = []
+        i = max(bisect.bisect_right(starts, start) - 1, 0)
+        while i < len(lines):
+            ls, le, line, x0, y0, bpos = lines[i]
+            if ls >= end:
+                break
+            a, b = max(start, ls), min(end, le)
+            if a < b:
+                x1 = line.cursorToX(a - bpos)[0]
+                x2 = line.cursorToX(b - bpos)[0]
+                if x2 < x1:
+                    x1, x2 = x2, x1
+                rects.append(QRectF(x0 + x1, y0 + line.y(), x2 - x1, line.height()))
+            i += 1
+        return rects
+
+    def range_rects(self, start: int, end: int) -> list[QRectF]:
+        """Viewport rectangles of a code-point range (visible lines only)."""
+        return self.qt_range_rects(self.to_qt(start), self.to_qt(end))
+
+    def repaint_range(self, start: int, end: int) -> None:
+        """Schedule a repaint of a code-point range and its margins, nothing else."""
+        rects = self.range_rects(start, end)
+        if not rects:
+            return
+        top = min(r.top() for r in rects)
+        bottom = max(r.bottom() for r in rects)
+        width = self.viewport().width()
+        for r in rects:
+            # Whole line width: tags, outlines and underlines reach past the glyphs.
+            self.viewport().update(QRect(0, int(r.top()) - 4, width, int(r.height()) + 12))
+        self._left.update(QRect(0, int(top) - 4, self._left.width(), int(bottom - top) + 12))
+        self._right.update(QRect(0, int(top) - 40, self._right.width(), int(bottom - top) + 80))
+
+    def _repaint_all(self) -> None:
+        self.viewport().update()
+        self._left.update()
+        self._right.update()
+
+    def _scrolled(self, rect: QRect, dy: int) -> None:
+        if dy:
+            self._left.scroll(0, dy)
+            self._right.scroll(0, dy)
+        else:
+            self._left.update(0, rect.y(), self._left.width(), rect.height())
+            self._right.update(0, rect.y(), self._right.width(), rect.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        cr = self.contentsRect()
+        self._left.setGeometry(QRect(cr.left(), cr.top(), LEFT_MARGIN, cr.height()))
+        self._right.setGeometry(QRect(cr.right() - TAG_COLUMN + 1, cr.top(), TAG_COLUMN, cr.height()))
+
+    # -- painting -----------------------------------------------------------------------
+
+    def _visible_items(self, clip: QRectF | None) -> tuple[list[_Item], list[_Item]]:
+        """Spans drawn inside ``clip`` (viewport coordinates; None: the whole viewport)."""
+        vs, ve = self._visible_qt_range()
+        if clip is not None and not self.document().isEmpty():
+            # A small update rect (one decision) narrows the range to its lines.
+            top = self.cursorForPosition(QPoint(0, max(0, int(clip.top()) - 2))).position()
+            bottom = self.cursorForPosition(QPoint(self.viewport().width(), int(clip.bottom()) + 2)).position()
+            vs, ve = max(vs, top - 1), min(ve, bottom + 1)
+        return self._stances.overlapping(vs, ve), self._entities.overlapping(vs, ve)
+
+    def _dark(self) -> bool:
+        return self.palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
+        clip = QRectF(event.rect())
+        stances, entities = self._visible_items(clip)
+        dark = self._dark()
+        starts, lines = self._visible_lines(clip.top() - 40, clip.bottom() + 40)
+        geoms = {id(it): self._rects_on_lines(starts, lines, it.start, it.end) for it in (*stances, *entities)}
+        p = QPainter(self.viewport())
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        # Under the text: stance tints, then entity fills (inner ones on top).
+        for it in stances:
+            c = QColor(it.colour)
+            c.setAlpha((46 if dark else 30) if it.span.status == "accepted" else (26 if dark else 16))
+            for r in geoms[id(it)]:
+                p.fillRect(r.adjusted(-1, -2, 1, 2), c)
+        for it in entities:
+            c = QColor(it.colour)
+            accepted = it.span.status == "accepted"
+            c.setAlpha((110 if dark else 80) if accepted else (40 if dark else 28))
+            inset = min(it.depth, 3) * 2.0
+            p.setBrush(c)
+            for r in geoms[id(it)]:
+                p.drawRoundedRect(r.adjusted(0, inset, 0, -inset), 3, 3)
+        p.end()
+        super().paintEvent(event)
+        p = QPainter(self.viewport())
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        # Over the text: suggestion outlines and stacked underlines.
+        for it in stances:
+            if it.span.status != "accepted":
+                pen = QPen(it.colour, 1.2, Qt.PenStyle.DotLine)
+                p.setPen(pen)
+                for r in geoms[id(it)]:
+                    y = r.bottom() + 1.5
+                    p.drawLine(QPointF(r.left(), y), QPointF(r.right(), y))
+        for it in entities:
+            accepted = it.span.status == "accepted"
+            rects = geoms[id(it)]
+            inset = min(it.depth, 3) * 2.0
+            if accepted:
+                pen = QPen(it.colour, 2.0)
+                pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+                p.setPen(pen)
+                for r in rects:
+                    # Stacked inside the line box: the plain-text layout has no extra leading.
+                    y = r.bottom() - 1.0 - min(it.depth, 3) * 3.0
+                    p.drawLine(QPointF(r.left() + 1, y), QPointF(r.right() - 1, y))
+            else:
+                pen = QPen(it.colour, 1.3, Qt.PenStyle.DashLine)
+                p.setPen(pen)
+                p.setBrush(Qt.BrushStyle.NoBrush)
+                for r in rects:
+                    p.drawRoundedRect(r.adjusted(0.5, inset + 0.5, -0.5, -inset - 0.5), 3, 3)
+        focused = self._items.get(self.focused_id) if self.focused_id is not None else None
+        if focused is not None:
+            rects = geoms.get(id(focused)) or self.qt_range_rects(focused.start, focused.end, clip=clip)
+            focus_colour = self.palette().color(QPalette.ColorRole.Text)
+            pen = QPen(focus_colour, 2.0)
+            p.setPen(pen)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            grow = 3.0 if focused.span.layer == "stance" else 1.5
+            path = QPainterPath()
+            for r in rects:
+                path.addRoundedRect(r.adjusted(-grow, -grow, grow, grow), 4, 4)
+            p.drawPath(path.simplified())
+        p.end()
+
+    def _paint_bars(self, p: QPainter, rect: QRect) -> None:
+        p.fillRect(rect, self.palette().color(QPalette.ColorRole.Base))
+        stances, _ = self._visible_items(None)
+        starts, lines = self._visible_lines(-2.0, self.viewport().height() + 2.0)
+        for it in stances:
+            rects = self._rects_on_lines(starts, lines, it.start, it.end)
+            if not rects:
+                continue
+            top, bottom = rects[0].top(), rects[-1].bottom()
+            x = LEFT_MARGIN - BAR_WIDTH - 3 - it.lane * (BAR_WIDTH + 2)
+            focused = it.span.id == self.focused_id
+            width = BAR_WIDTH + (2 if focused else 0)
+            bar = QRectF(max(1.0, x - (2 if focused else 0)), top, width, bottom - top)
+            if it.span.status == "accepted":
+                p.fillRect(bar, it.colour)
+            else:
+                light = QColor(it.colour)
+                light.setAlpha(70)
+                p.fillRect(bar, light)
+                pen = QPen(it.colour, 1.0, Qt.PenStyle.DashLine)
+                p.setPen(pen)
+                p.drawRect(bar.adjusted(0.5, 0.5, -0.5, -0.5))
+                p.setPen(Qt.PenStyle.NoPen)
+
+    def _paint_tags(self, p: QPainter, rect: QRect) -> None:
+        p.fillRect(rect, self.palette().color(QPalette.ColorRole.Base))
+        # Every visible stance: tags stack from the top, so one moved tag can move others.
+        stances, _ = self._visible_items(None)
+        font = QFont(self.font())
+        font.setPointSizeF(max(7.5, font.pointSizeF() - 3.5))
+        bold = QFont(font)
+        bold.setBold(True)
+        fm, fmb = QFontMetricsF(font), QFontMetricsF(bold)
+        pad, gap = 6.0, 3.0
+        height = fm.height() * 2 + pad * 1.5
+        next_free = -1e9
+        starts, lines = self._visible_lines(-2.0, self.viewport().height() + 2.0)
+        for it in stances:
+            rects = self._rects_on_lines(starts, lines, it.start, it.end)
+            if not rects:
+                continue
+            y = max(rects[0].top(), next_free)
+            box = QRectF(8, y, TAG_COLUMN - 14, height)
+            next_free = box.bottom() + gap
+            accepted = it.span.status == "accepted"
+            focused = it.span.id == self.focused_id
+            fill = QColor(it.colour)
+            if not accepted:
+                fill.setAlpha(38)
+            p.setBrush(fill)
+            pen = QPen(self.palette().color(QPalette.ColorRole.Text), 2.0) if focused else \
+                QPen(it.colour, 1.0, Qt.PenStyle.SolidLine if accepted else Qt.PenStyle.DashLine)
+            p.setPen(pen)
+            p.drawRoundedRect(box, 5, 5)
+            text_colour = QColor("#ffffff") if accepted else self.palette().color(QPalette.ColorRole.Text)
+            p.setPen(text_colour)
+            inner = box.adjusted(pad, pad * 0.6, -pad, -pad * 0.6)
+            p.setFont(bold)
+            holder = self._holder_text(it.span)
+            first = it.span.label + (f" · {holder}" if holder else "")
+            p.drawText(QPointF(inner.left(), inner.top() + fmb.ascent()),
+                       fmb.elidedText(first, Qt.TextElideMode.ElideRight, inner.width()))
+            p.setFont(font)
+            target = it.span.target or "no target (T)"
+            p.drawText(QPointF(inner.left(), inner.top() + fmb.height() + fm.ascent()),
+                       fm.elidedText("→ " + target, Qt.TextElideMode.ElideRight, inner.width()))
+
+    def _holder_text(self, span: Span) -> str | None:
+        if span.holder_span_id is None:
+            return None
+        holder = self._items.get(span.holder_span_id)
+        if holder is None:
+            return f"span {span.holder_span_id}"
+        return " ".join(self._text[holder.span.start:holder.span.end].split())
+
+    # -- hover and mouse ----------------------------------------------------------------
+
+    def span_at_point(self, point: QPoint) -> Span | None:
+        """The innermost span drawn under a viewport point."""
+        pos = self.cursorForPosition(point).position()
+        candidates = self._entities.overlapping(pos - 1, pos + 1) + self._stances.overlapping(pos - 1, pos + 1)
+        hits = []
+        for it in candidates:
+            for r in self.qt_range_rects(it.start, it.end, clip=QRectF(0, point.y() - 40, 1, 80)):
+                if r.adjusted(-1, -2, 1, 2).contains(QPointF(point)):
+                    hits.append(it)
+                    break
+        if not hits:
+            return None
+        hits.sort(key=lambda it: (it.span.layer != "entity", it.end - it.start))
+        return hits[0].span
+
+    def tooltip_html(self, span: Span) -> str:
+        """What hovering a span shows: label, status, origin, score, stance details."""
+        status = {"suggested": "suggestion", "accepted": "accepted", "rejected": "rejected"}.get(
+            span.status, span.status)
+        score = f"score {span.score:.2f}" if span.score is not None else "no score"
+        colour = self._colour(span).name()
+        quote = " ".join(self._text[span.start:span.end].split())
+        if len(quote) > 120:
+            quote = quote[:119] + "…"
+        rows = [f"<b style='color:{colour}'>{html.escape(span.label)}</b> &nbsp;·&nbsp; {status}",
+                f"origin: {html.escape(span.origin or 'unknown')} &nbsp;·&nbsp; {score}"]
+        if span.layer == "stance":
+            rows.append(f"target: {html.escape(span.target or 'none')}")
+            rows.append(f"holder: {html.escape(self._holder_text(span) or 'none')}")
+            rows.append(f"cue: {html.escape(repr(span.cue) if span.cue else 'none')}")
+        rows.append(f"<i>“{html.escape(quote)}”</i>")
+        return "<br>".join(rows)
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.ToolTip:
+            span = self.span_at_point(event.pos())
+            if span is None:
+                QToolTip.hideText()
+                event.ignore()
+            else:
+                QToolTip.showText(event.globalPos(), self.tooltip_html(span), self.viewport())
+            return True
+        return super().viewportEvent(event)
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self._press_pos = event.position().toPoint()
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().mouseReleaseEvent(event)
+        press, self._press_pos = self._press_pos, None
+        if self.textCursor().hasSelection():
+            self.snap_selection()
+            return
+        if press is not None and (event.position().toPoint() - press).manhattanLength() < 4:
+            span = self.span_at_point(event.position().toPoint())
+            if span is not None:
+                self.span_clicked.emit(span.id)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        mods = event.modifiers()
+        key = event.key()
+        if (self.token_step is not None and mods == Qt.KeyboardModifier.ShiftModifier
+                and key in (Qt.Key.Key_Left, Qt.Key.Key_Right)):
+            # Token mode: Shift+arrows extend the selection a token at a time.
+            cursor = self.textCursor()
+            pos = self.from_qt(cursor.position())
+            new = self.token_step(pos, 1 if key == Qt.Key.Key_Right else -1)
+            if new is not None:
+                cursor.setPosition(self.to_qt(new), QTextCursor.MoveMode.KeepAnchor)
+                self.setTextCursor(cursor)
+            return
+        super().keyPressEvent(event)
+
+    def sizeHint(self) -> QSize:
+        return QSize(720, 560)
+
+
+class ChoiceList(QFrame):
+    """A keyboard-driven pick list over the article (stance targets, holders).
+
+    Up/Down move, Enter or a digit picks, Esc closes. Emits :attr:`chosen` with the
+    item's data.
+    """
+
+    chosen = Signal(object)
+    cancelled = Signal()
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("ChoiceList")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.title = QLabel(self)
+        self.title.setObjectName("ChoiceTitle")
+        self.list = QListWidget(self)
+        self.list.installEventFilter(self)
+        self.list.itemActivated.connect(lambda item: self._pick(self.list.row(item)))
+        layout.addWidget(self.title)
+        layout.addWidget(self.list)
+        self._data: list[object] = []
+        self.hide()
+
+    def open(self, title: str, entries: list[tuple[str, object]], anchor: QPoint, *, current: int = 0) -> None:
+        self.title.setText(title)
+        self.list.clear()
+        self._data = [data for _, data in entries]
+        for i, (text, _) in enumerate(entries):
+            prefix = f"{i + 1}  " if i < 9 else "    "
+            self.list.addItem(QListWidgetItem(prefix + text))
+        self.list.setCurrentRow(max(0, min(current, len(entries) - 1)))
+        width = min(max(320, self.list.sizeHintForColumn(0) + 40), self.parentWidget().width() - 20)
+        rows = min(len(entries), 10)
+        height = rows * max(self.list.sizeHintForRow(0), 18) + self.title.sizeHint().height() + 30
+        self.resize(width, height)
+        parent = self.parentWidget().rect()
+        x = min(max(anchor.x(), 8), parent.width() - width - 8)
+        y = anchor.y() if anchor.y() + height < parent.height() else max(8, anchor.y() - height - 30)
+        self.move(x, y)
+        self.show()
+        self.raise_()
+        self.list.setFocus()
+
+    def _pick(self, row: int) -> None:
+        if 0 <= row < len(self._data):
+            data = self._data[row]
+            self.hide()
+            self.chosen.emit(data)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt override
+        if obj is self.list and event.type() == QEvent.Type.ShortcutOverride:
+            # The list owns its keys while open: digits, Enter and Esc must not
+            # reach the editor's label, accept and clear shortcuts.
+            event.accept()
+            return True
+        if obj is self.list and event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self._pick(self.list.currentRow())
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.hide()
+                self.cancelled.emit()
+                return True
+            if Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and not event.modifiers():
+                self._pick(key - Qt.Key.Key_1)
+                return True
+        return super().eventFilter(obj, event)
+
+    def current_data(self) -> object | None:
+        row = self.list.currentRow()
+        return self._data[row] if 0 <= row < len(self._data) else None
+
+
+class AnnotationEditor(QWidget):
+    """The article being annotated: header, view and pick lists over a session.
+
+    Decisions go through :attr:`run_command` (the window points it at its undo
+    stack); without a window they run directly. The slots below are what the
+    action registry calls.
+
+    Signals
+    -------
+    document_loaded(int):
+        A document was opened.
+    decided(object):
+        A :class:`~annotator.services.session.Change` was applied (done, undone or redone).
+    focus_changed(object):
+        The focused span changed (a :class:`Span` or None).
+    """
+
+    document_loaded = Signal(int)
+    decided = Signal(object)
+    focus_changed = Signal(object)
+    message = Signal(str)
+
+    def __init__(self, session: AnnotationSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AnnotationEditor")
+        self.session = session
+        self.run_command: Callable[[Command], Change] = self._run_directly
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        header = QWidget(self)
+        header.setObjectName("ArticleHeader")
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(LEFT_MARGIN + 14, 10, 14, 6)
+        self.title = QLabel("No article open", header)
+        self.title.setObjectName("ArticleTitle")
+        tf = QFont(self.title.font())
+        tf.setPointSizeF(tf.pointSizeF() + 4)
+        tf.setBold(True)
+        self.title.setFont(tf)
+        self.title.setWordWrap(True)
+        self.summary = QLabel("", header)
+        self.summary.setObjectName("ArticleSummary")
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        hl.addWidget(self.title, 1)
+        hl.addWidget(self.summary)
+        layout.addWidget(header)
+        self.view = ArticleView(self)
+        self.view.set_scheme(session.scheme)
+        self.view.snapper = None if session.char_mode else session.snap
+        self.view.token_step = None if session.char_mode else self._token_step
+        self.view.span_clicked.connect(self.focus_span)
+        layout.addWidget(self.view, 1)
+        self.setFocusProxy(self.view)
+        self.choices = ChoiceList(self)
+        self._choice_handler: Callable[[object], None] | None = None
+        self.choices.chosen.connect(self._choice_made)
+        self.choices.cancelled.connect(self.view.setFocus)
+
+    # -- documents ----------------------------------------------------------------------
+
+    @property
+    def doc_id(self) -> int | None:
+        return self.session.doc_id
+
+    def load_document(self, doc_id: int) -> None:
+        """Open an article with its suggested and accepted spans."""
+        self.choices.hide()
+        doc = self.session.load(doc_id)
+        self.title.setText(html.escape(doc.title or f"Document {doc.id}"))
+        self.view.set_text(doc.text)
+        self.view.set_spans(self.session.spans())
+        self._update_summary()
+        self.document_loaded.emit(doc_id)
+        self.focus_changed.emit(None)
+
+    def reload_spans(self) -> None:
+        """Suggestions arrived for the open article: show them, keep the focus."""
+        focused = self.session.focused_id
+        self.session.reload_spans()
+        self.session.focus(focused)
+        self.view.set_spans(self.session.spans(), self.session.focused_id)
+        self._update_summary()
+
+    def set_scheme(self, scheme: Scheme) -> None:
+        self.session.scheme = scheme
+        self.view.set_scheme(scheme)
+
+    def _update_summary(self) -> None:
+        accepted, pending = self.session.counts()
+        status = self.session.doc_status().replace("_", " ")
+        self.summary.setText(f"<span>{accepted} accepted · {pending} to review · <b>{status}</b></span>")
+
+    def _token_step(self, pos: int, direction: int) -> int | None:
+        tokens = self.session.tokens
+        if direction > 0:
+            i = bisect.bisect_right(tokens.ends, pos)
+            return tokens.ends[i] if i < len(tokens.ends) else None
+        i = bisect.bisect_left(tokens.starts, pos) - 1
+        return tokens.starts[i] if i >= 0 else None
+
+    # -- applying changes ---------------------------------------------------------------
+
+    def _run_directly(self, command: Command) -> Change:
+        change = command.do()
+        self.apply_change(change)
+        return change
+
+    def apply_change(self, change: Change) -> None:
+        """Show what a command did (called after do, undo and redo)."""
+        if change.doc_id != self.session.doc_id:
+            self.load_document(change.doc_id)
+            if change.focus is not None:
+                self.focus_span(change.focus)
+            self.decided.emit(change)
+            return
+        before = {sid: self.session.span(sid) for sid in change.span_ids}
+        self.session.apply(change)
+        present = [self.session.span(sid) for sid in change.span_ids if self.session.span(sid) is not None]
+        removed = [sid for sid in change.span_ids if self.session.span(sid) is None]
+        extra = [(s.start, s.end) for s in before.values() if s is not None] + list(change.ranges)
+        self.view.update_spans(present, removed, extra)
+        self.view.set_focused(self.session.focused_id)
+        self._update_summary()
+        self.focus_changed.emit(self.session.focused)
+        self.decided.emit(change)
+
+    def _decide(self, command: Command | None) -> Change | None:
+        if command is None:
+            return None
+        return self.run_command(command)
+
+    # -- slots the action registry calls ----------------------------------------------------
+
+    def focus_span(self, span_id: int | None) -> None:
+        span = self.session.focus(span_id)
+        self.view.set_focused(self.session.focused_id)
+        self.focus_changed.emit(span)
+
+    def next_span(self) -> None:
+        self.view.clear_selection()
+        span = self.session.focus_step(1)
+        self.view.set_focused(span.id if span else None)
+        self.focus_changed.emit(span)
+
+    def previous_span(self) -> None:
+        self.view.clear_selection()
+        span = self.session.focus_step(-1)
+        self.view.set_focused(span.id if span else None)
+        self.focus_changed.emit(span)
+
+    def accept(self) -> None:
+        self._decide(self.session.accept())
+
+    def reject(self) -> None:
+        self._decide(self.session.reject())
+
+    def accept_all(self) -> None:
+        self._decide(self.session.accept_all())
+
+    def clear(self) -> None:
+        self.choices.hide()
+        self.view.clear_selection()
+        self.focus_span(None)
+        self.view.setFocus()
+
+    def apply_label(self, layer: str, name: str) -> None:
+        """A label hotkey or palette click: label the selection, else relabel the focus."""
+        if layer == "entity":
+            self.apply_entity_label(name)
+        else:
+            self.apply_stance_label(name)
+
+    def apply_entity_label(self, name: str) -> None:
+        rng = self.view.snap_selection()
+        if rng is not None:
+            self.view.clear_selection()
+            self._decide(self.session.create(rng[0], rng[1], "entity", name))
+            return
+        focused = self.session.focused
+        if focused is not None and focused.layer == "entity":
+            if focused.label == name and focused.status == "suggested":
+                self._decide(self.session.accept(focused))
+            else:
+                self._decide(self.session.relabel(name, focused))
+
+    def apply_stance_label(self, name: str) -> None:
+        rng = self.view.snap_selection()
+        focused = self.session.focused
+        if rng is None and focused is not None and focused.layer == "stance":
+            if focused.label == name and focused.status == "suggested":
+                self._decide(self.session.accept(focused))
+            else:
+                self._decide(self.session.relabel(name, focused))
+            return
+        if rng is None:
+            pos = focused.start if focused is not None else self.view.cursor_offset()
+            rng = self.session.sentence_at(pos)
+        if rng is not None:
+            self.view.clear_selection()
+            self._decide(self.session.create(rng[0], rng[1], "stance", name))
+
+    def resize_span(self, edge: str, step: int) -> None:
+        self._decide(self.session.resize(edge, step))
+
+    def _anchor_for(self, span: Span | None) -> QPoint:
+        if span is not None:
+            rects = self.view.range_rects(span.start, span.end)
+            if rects:
+                r = rects[-1]
+                return self.view.viewport().mapTo(self, QPoint(int(r.left()), int(r.bottom()) + 6))
+        return QPoint(LEFT_MARGIN + 20, 60)
+
+    def choose_target(self) -> None:
+        stance = self.session.focused
+        if stance is None or stance.layer != "stance":
+            self.message.emit("Focus a stance first (Tab), then press T to choose its target.")
+            return
+        names = self.session.scheme.target_names()
+        entries = [(name, name) for name in names] + [("(no target)", None)]
+        current = names.index(stance.target) if stance.target in names else 0
+        self._choice_handler = lambda target: self._decide(self.session.set_target(target, stance))
+        self.choices.open(f"Target of the {stance.label} stance", entries, self._anchor_for(stance), current=current)
+
+    def choose_holder(self) -> None:
+        stance = self.session.focused
+        if stance is None or stance.layer != "stance":
+            self.message.emit("Focus a stance first (Tab), then press H to link its holder.")
+            return
+        candidates = self.session.holder_candidates(stance)
+        if not candidates:
+            self.message.emit("No entity near this stance to link as holder; label one first.")
+            return
+        entries = []
+        for s in candidates:
+            mark = "" if s.status == "accepted" else "  (suggestion)"
+            entries.append((f"{self.session.span_text(s)}  ·  {s.label}{mark}", s))
+        self._choice_handler = lambda holder: self._decide(self.session.link_holder(holder, stance))
+        self.choices.open(f"Holder of the {stance.label} stance", entries, self._anchor_for(stance))
+
+    def _choice_made(self, data: object) -> None:
+        handler, self._choice_handler = self._choice_handler, None
+        self.view.setFocus()
+        if handler is not None:
+            handler(data)

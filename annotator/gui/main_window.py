@@ -1,0 +1,390 @@
+"""The annotation window: document list, article editor, label palette, menus.
+
+:class:`MainWindow` composes the parts, owns the one ``QUndoStack`` and routes every
+decision through it (:func:`~annotator.gui.commands.push_decision`), so each
+decision is committed before the key press returns and can be undone by name from
+the Edit menu. Menus and keys come from :mod:`annotator.gui.actions`.
+
+Note for developers: the document list, palette, status bar and dialogs are built
+by other modules of this package; the window uses each one when it is present and
+keeps working without it (tests of one part do not need every other part).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStatusBar,
+    QWidget,
+)
+
+from annotator.core.errors import AnnotatorError
+from annotator.gui.actions import build_actions
+from annotator.gui.article_view import AnnotationEditor
+from annotator.gui.commands import push_decision
+from annotator.services.session import (
+    CHAR_MODE_SETTING,
+    AnnotationSession,
+    Change,
+    Command,
+    warm_up,
+)
+from annotator.storage import Project
+
+__all__ = ["MainWindow"]
+
+LAST_DOC_SETTING = "gui.last_doc"
+
+
+def _optional(module: str, name: str) -> Any | None:
+    """A class from another part of the GUI, or None when that part is not built."""
+    try:
+        return getattr(importlib.import_module(f"annotator.gui.{module}"), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+class MainWindow(QMainWindow):
+    """The annotation window on one project.
+
+    Parameters
+    ----------
+    project:
+        The UI thread's project (the window does not close it; the caller does,
+        except for projects the window opened itself with File > Open).
+    """
+
+    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("MainWindow")
+        self.setAcceptDrops(True)
+        self.project = project
+        self._owned_projects: list[Project] = []
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(0)
+        self.session = AnnotationSession(project)
+        warm_up()
+        self.editor = AnnotationEditor(self.session, self)
+        self.editor.run_command = self._push
+        self.editor.decided.connect(self._after_change)
+        self.editor.focus_changed.connect(self._focus_changed)
+        self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.editor.document_loaded.connect(self._document_loaded)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("MainSplitter")
+        self.doc_list = self._make_doc_list(project)
+        if self.doc_list is not None:
+            self.splitter.addWidget(self.doc_list)
+        self.splitter.addWidget(self.editor)
+        self.splitter.setStretchFactor(self.splitter.count() - 1, 1)
+        if self.doc_list is not None:
+            self.splitter.setSizes([380, 1000])
+        self.setCentralWidget(self.splitter)
+
+        palette_cls = _optional("palette", "LabelPalette")
+        self.palette = palette_cls(project.scheme(), self) if palette_cls else None
+        if self.palette is not None:
+            self.palette.label_chosen.connect(self._label_chosen)
+            dock = QDockWidget("Labels", self)
+            dock.setObjectName("LabelsDock")
+            dock.setWidget(self.palette)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            self.palette_dock = dock
+        status_cls = _optional("status", "StatusBar")
+        self.status = status_cls(self) if status_cls else QStatusBar(self)
+        self.setStatusBar(self.status)
+
+        self.actions_by_id = build_actions(self)
+        self.actions_by_id["annotator.edit.char_mode"].setChecked(self.session.char_mode)
+        self._update_title()
+        self._restore_layout()
+        self._refresh_progress()
+        self._open_start_document()
+
+    # -- parts ------------------------------------------------------------------------
+
+    def _make_doc_list(self, project: Project) -> QWidget | None:
+        panel_cls = _optional("document_list", "DocumentListPanel")
+        if panel_cls is None:
+            return None
+        panel = panel_cls(project, self)
+        panel.document_activated.connect(self._doc_activated)
+        return panel
+
+    def _update_title(self) -> None:
+        name = Path(self.project.path).name if self.project.path else "in memory"
+        self.setWindowTitle(f"{name} — Annotator")
+
+    def _refresh_progress(self) -> None:
+        if hasattr(self.status, "refresh_progress"):
+            self.status.refresh_progress(self.project)
+
+    def _open_start_document(self) -> None:
+        last = self.project.setting(LAST_DOC_SETTING)
+        doc_id = None
+        if isinstance(last, int):
+            try:
+                self.project.document(last)
+                doc_id = last
+            except KeyError:
+                doc_id = None
+        if doc_id is None:
+            doc_id = self.project.first_open_doc_id()
+        if doc_id is not None:
+            self.load_document(doc_id)
+
+    # -- documents --------------------------------------------------------------------
+
+    def load_document(self, doc_id: int) -> None:
+        """Show an article in the editor (and select it in the list)."""
+        self.editor.load_document(doc_id)
+
+    def _document_loaded(self, doc_id: int) -> None:
+        if self.doc_list is not None and hasattr(self.doc_list, "select_doc"):
+            self.doc_list.select_doc(doc_id)
+        if self.project.setting(LAST_DOC_SETTING) != doc_id:
+            self.project.set_setting(LAST_DOC_SETTING, doc_id)
+
+    def _doc_activated(self, doc_id: int) -> None:
+        if doc_id != self.editor.doc_id:
+            self.editor.load_document(doc_id)
+
+    def _neighbour(self, step: int) -> int | None:
+        current = self.editor.doc_id
+        if current is None:
+            return self.project.first_open_doc_id()
+        if self.doc_list is not None and hasattr(self.doc_list, "next_doc_id"):
+            found = self.doc_list.next_doc_id(current, step)
+            if found is not None:
+                return found
+        return self.project.adjacent_doc_id(current, step)
+
+    def next_document(self) -> None:
+        doc_id = self._neighbour(1)
+        if doc_id is None:
+            self.statusBar().showMessage("This is the last article of the list.", 5000)
+            return
+        self.load_document(doc_id)
+        self.editor.view.setFocus()
+
+    def previous_document(self) -> None:
+        doc_id = self._neighbour(-1)
+        if doc_id is None:
+            self.statusBar().showMessage("This is the first article of the list.", 5000)
+            return
+        self.load_document(doc_id)
+        self.editor.view.setFocus()
+
+    def mark_done_and_next(self) -> None:
+        self._set_status_and_next("done")
+
+    def skip_document(self) -> None:
+        self._set_status_and_next("skipped")
+
+    def _set_status_and_next(self, status: str) -> None:
+        if self.editor.doc_id is None:
+            return
+        if self.session.doc_status() != status:
+            self._push(self.session.set_doc_status(status))
+        self.next_document()
+
+    def documents_changed(self, doc_ids: Iterable[int]) -> None:
+        """Background work (suggestions) stored spans for these documents."""
+        doc_ids = list(doc_ids)
+        if self.doc_list is not None and hasattr(self.doc_list, "refresh_docs"):
+            self.doc_list.refresh_docs(doc_ids)
+        if self.editor.doc_id is None:
+            self._open_start_document()
+        elif self.editor.doc_id in doc_ids:
+            self.editor.reload_spans()
+
+    def documents_imported(self, doc_ids: list[int]) -> None:
+        if self.editor.doc_id is None and doc_ids:
+            self.load_document(doc_ids[0])
+
+    # -- decisions ----------------------------------------------------------------------
+
+    def _push(self, command: Command) -> Change:
+        return push_decision(self.undo_stack, command, self.editor.apply_change, on_error=self._decision_failed)
+
+    def _decision_failed(self, exc: BaseException) -> None:
+        self.statusBar().showMessage(f"Could not save: {exc}", 10_000)
+        QMessageBox.warning(self, "Annotator", f"The change could not be saved:\n{exc}")
+
+    def _after_change(self, change: Change) -> None:
+        if self.doc_list is not None and hasattr(self.doc_list, "refresh_docs"):
+            self.doc_list.refresh_docs([change.doc_id])
+        if change.doc_status is not None:
+            self._refresh_progress()
+
+    def _focus_changed(self, span: Any) -> None:
+        if self.palette is not None and hasattr(self.palette, "set_active"):
+            self.palette.set_active(span.layer if span else None, span.label if span else None)
+
+    def _label_chosen(self, layer: str, name: str) -> None:
+        self.editor.apply_label(layer, name)
+        self.editor.view.setFocus()
+
+    # -- window actions -----------------------------------------------------------------
+
+    def focus_search(self) -> None:
+        if self.doc_list is not None and hasattr(self.doc_list, "focus_search"):
+            self.doc_list.focus_search()
+
+    def switch_focus(self) -> None:
+        if self.doc_list is not None and not self.doc_list.isAncestorOf(QApplication.focusWidget()):
+            self.doc_list.setFocus()
+        else:
+            self.editor.view.setFocus()
+
+    def toggle_char_mode(self) -> None:
+        on = self.actions_by_id["annotator.edit.char_mode"].isChecked()
+        self.project.set_setting(CHAR_MODE_SETTING, on)
+        self.session.char_mode = on
+        self.editor.view.snapper = None if on else self.session.snap
+        self.editor.view.token_step = None if on else self.editor._token_step
+
+    def show_shortcuts(self) -> None:
+        sheet_cls = _optional("dialogs", "ShortcutSheet")
+        if sheet_cls is not None:
+            sheet = sheet_cls(self.action_specs, self)
+            sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            sheet.show()
+
+    def show_about(self) -> None:
+        about_cls = _optional("dialogs", "AboutDialog")
+        if about_cls is not None:
+            about = about_cls(self, project=self.project)
+            about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            about.show()
+
+    def import_dialog(self) -> None:
+        dialog_cls = _optional("dialogs", "ImportDialog")
+        if dialog_cls is None:
+            return
+        dialog = dialog_cls(self.project, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if hasattr(dialog, "imported"):
+            dialog.imported.connect(self._imported)
+        dialog.show()
+
+    def _imported(self, summary: Any) -> None:
+        if self.doc_list is not None and hasattr(self.doc_list, "refresh_all"):
+            self.doc_list.refresh_all()
+        self._refresh_progress()
+        self.documents_imported(list(getattr(summary, "doc_ids", []) or []))
+
+    def export_dialog(self) -> None:
+        dialog_cls = _optional("dialogs", "ExportDialog")
+        if dialog_cls is not None:
+            dialog = dialog_cls(self.project, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.show()
+
+    def open_project_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "Annotator projects (*.db);;All files (*)")
+        if path:
+            self.open_project(path)
+
+    def new_project_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New project", "project.db", "Annotator projects (*.db)")
+        if path:
+            from annotator.services.projects import create_project
+
+            try:
+                project = create_project(path)
+            except AnnotatorError as exc:
+                QMessageBox.critical(self, "Annotator", str(exc))
+                return
+            self._switch_project(project)
+
+    def open_project(self, path: str | Path) -> None:
+        """Switch the window to another project file."""
+        from annotator.storage import open_project
+
+        try:
+            project = open_project(path)
+        except AnnotatorError as exc:
+            QMessageBox.critical(self, "Annotator", str(exc))
+            return
+        self._switch_project(project)
+
+    def _switch_project(self, project: Project) -> None:
+        self.undo_stack.clear()
+        for owned in self._owned_projects:
+            owned.close()
+        self._owned_projects = [project]
+        self.project = project
+        self.session = AnnotationSession(project)
+        self.editor.session = self.session
+        self.editor.set_scheme(project.scheme())
+        self.editor.view.snapper = None if self.session.char_mode else self.session.snap
+        if self.palette is not None and hasattr(self.palette, "set_scheme"):
+            self.palette.set_scheme(project.scheme())
+        if self.doc_list is not None:
+            old = self.doc_list
+            self.doc_list = self._make_doc_list(project)
+            self.splitter.replaceWidget(0, self.doc_list)
+            old.deleteLater()
+        self._update_title()
+        self._refresh_progress()
+        self._open_start_document()
+
+    # -- drag and drop ------------------------------------------------------------------
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        start_import = _optional("dialogs", "start_import")
+        if paths and start_import is not None:
+            event.acceptProposedAction()
+            start_import(self, paths)
+
+    # -- layout memory ------------------------------------------------------------------
+
+    def _settings(self) -> QSettings:
+        return QSettings("annotator", "annotator")
+
+    def _restore_layout(self) -> None:
+        settings = self._settings()
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        splitter = settings.value("window/splitter")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1360, 860)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def save_layout(self) -> None:
+        settings = self._settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        settings.setValue("window/splitter", self.splitter.saveState())
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        # Decisions are committed as they are made; only the layout is left to save.
+        self.save_layout()
+        super().closeEvent(event)
