@@ -1,0 +1,678 @@
+"""Dialogs: import, export (both with progress and cancel), the shortcut sheet, about.
+
+Import and export run in the background (:mod:`annotator.gui.workers`): the worker
+opens its own connection to the project file, so the dialog only hands it paths
+and options, and the window stays usable while a big file goes in or out.
+"""
+
+from __future__ import annotations
+
+import html
+import platform
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.errors import AnnotatorError
+from annotator.gui.workers import BackgroundTask, run_in_background
+from annotator.storage import Project, open_project
+
+__all__ = [
+    "AboutDialog",
+    "ExportDialog",
+    "ImportDialog",
+    "ShortcutEntry",
+    "ShortcutSheet",
+    "export_formats",
+    "open_export_dialog",
+    "open_import_dialog",
+    "shortcut_entries",
+    "show_about",
+    "show_shortcut_sheet",
+    "start_import",
+]
+
+IMPORT_FILTER = "Articles (*.txt *.md *.jsonl *.json *.csv);;All files (*)"
+
+
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, AnnotatorError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _summary_html(rows: Sequence[tuple[str, object]]) -> str:
+    cells = "".join(f"<tr><td style='padding-right:14px'>{html.escape(k)}</td>"
+                    f"<td align='right'><b>{html.escape(str(v))}</b></td></tr>" for k, v in rows)
+    return f"<table>{cells}</table>"
+
+
+class _BackgroundDialog(QDialog):
+    """Shared shape: a form, a progress bar with text, Start / Cancel / Close."""
+
+    def __init__(self, title: str, start_text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(520)
+        self.task: BackgroundTask | None = None
+        self.outcome: str | None = None  # succeeded | failed | cancelled
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setSpacing(10)
+        self.form = QWidget(self)
+        self.layout_.addWidget(self.form)
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.hide()
+        self.progress_text = QLabel("", self)
+        self.progress_text.setWordWrap(True)
+        self.progress_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.layout_.addWidget(self.progress_bar)
+        self.layout_.addWidget(self.progress_text)
+        self.buttons = QDialogButtonBox(self)
+        self.start_button = self.buttons.addButton(start_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setDefault(True)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.close_button.hide()
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self._cancel_or_reject)
+        self.close_button.clicked.connect(self.accept)
+        self.layout_.addWidget(self.buttons)
+
+    # Subclasses: validate, then return (fn, args, kwargs) for run_in_background.
+    def _job(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
+        raise NotImplementedError
+
+    def _summary(self, result: Any) -> str:
+        raise NotImplementedError
+
+    def start(self) -> BackgroundTask | None:
+        """Start the work (the Start button, or a caller such as drag-and-drop)."""
+        if self.task is not None and self.task.is_running():
+            return self.task
+        job = self._job()
+        if job is None:
+            return None
+        fn, args, kwargs = job
+        self.outcome = None
+        self.form.setEnabled(False)
+        self.start_button.setEnabled(False)
+        self.cancel_button.setText("Cancel")
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.show()
+        self.progress_text.setText("Starting…")
+        self.task = run_in_background(
+            fn, *args, on_progress=self._on_progress, on_done=self._on_done, on_error=self._on_error,
+            on_cancelled=self._on_cancelled, parent=self, name=self.windowTitle(), **kwargs,
+        )
+        status = getattr(self.parent(), "status", None)
+        if status is not None and hasattr(status, "track"):
+            status.track(self.task, self.windowTitle())
+        return self.task
+
+    def _cancel_or_reject(self) -> None:
+        if self.task is not None and self.task.is_running():
+            self.task.cancel()
+            self.progress_text.setText("Cancelling…")
+            self.cancel_button.setEnabled(False)
+        else:
+            self.reject()
+
+    def reject(self) -> None:
+        # Closing the dialog (Esc, the window's ✕) while work runs cancels it.
+        if self.task is not None and self.task.is_running():
+            self.task.cancel()
+        super().reject()
+
+    def _on_progress(self, done: int, total: int, text: str) -> None:
+        if total > 0:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(min(done, total))
+        self.progress_text.setText(text)
+
+    def _finish(self, outcome: str, message: str) -> None:
+        self.outcome = outcome
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(1 if outcome == "succeeded" else 0)
+        self.progress_text.setText(message)
+        self.cancel_button.hide()
+        self.close_button.show()
+        self.close_button.setDefault(True)
+        self.close_button.setFocus()
+        self.form.setEnabled(True)
+        self.start_button.setEnabled(True)
+
+    def _on_done(self, result: Any) -> None:
+        self._finish("succeeded", self._summary(result))
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._finish("failed", f"<span style='color:#c92a2a'><b>Failed.</b></span> "
+                               f"{html.escape(_error_text(exc))}")
+
+    def _on_cancelled(self) -> None:
+        self._finish("cancelled", "Cancelled. Nothing after the last completed file was changed.")
+
+
+# -- import -----------------------------------------------------------------------------
+
+
+def _import_job(task: BackgroundTask, project_path: str, paths: list[str], *, as_suggestions: bool,
+                skip_invalid: bool, encoding: str | None) -> Any:
+    from annotator.services.importing import import_paths
+
+    project = open_project(project_path)
+    try:
+        return import_paths(project, paths, encoding=encoding, as_suggestions=as_suggestions,
+                            skip_invalid=skip_invalid, progress=task.progress, cancelled=task.cancelled)
+    finally:
+        project.close()
+
+
+class ImportDialog(_BackgroundDialog):
+    """Choose files or folders of articles and import them with progress.
+
+    Emits :attr:`imported` with the service's ``ImportSummary`` when done.
+    """
+
+    imported = Signal(object)
+
+    def __init__(self, project: Project, parent: QWidget | None = None, *,
+                 paths: Iterable[str | Path] = ()) -> None:
+        super().__init__("Import articles", "Import", parent)
+        self.setObjectName("ImportDialog")
+        self.project_path = str(project.path)
+        self.summary: Any = None
+        form = QVBoxLayout(self.form)
+        form.setContentsMargins(0, 0, 0, 0)
+        intro = QLabel("Plain text (.txt, .md: first line is the title), JSONL (ours, Prodigy, doccano), "
+                       "JSON or CSV with a <i>text</i> column. Folders are read recursively; an article "
+                       "already in the project is skipped.")
+        intro.setWordWrap(True)
+        form.addWidget(intro)
+        self.path_list = QListWidget(self.form)
+        self.path_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.path_list.setMinimumHeight(110)
+        form.addWidget(self.path_list)
+        row = QHBoxLayout()
+        self.add_files_button = QPushButton("Add files…")
+        self.add_folder_button = QPushButton("Add folder…")
+        self.remove_button = QPushButton("Remove")
+        for b in (self.add_files_button, self.add_folder_button, self.remove_button):
+            b.setAutoDefault(False)
+            row.addWidget(b)
+        row.addStretch(1)
+        form.addLayout(row)
+        self.as_suggestions = QCheckBox("Import the files' spans as suggestions to review (not as accepted)")
+        self.skip_invalid = QCheckBox("Skip invalid records and write them to a report "
+                                      "(otherwise a file with a bad record imports nothing)")
+        form.addWidget(self.as_suggestions)
+        form.addWidget(self.skip_invalid)
+        enc_row = QFormLayout()
+        self.encoding = QComboBox()
+        self.encoding.addItems(["auto (UTF-8, UTF-16 with BOM)", "utf-8", "cp1252", "latin-1"])
+        enc_row.addRow("Encoding:", self.encoding)
+        form.addLayout(enc_row)
+        self.add_files_button.clicked.connect(self._choose_files)
+        self.add_folder_button.clicked.connect(self._choose_folder)
+        self.remove_button.clicked.connect(self._remove_selected)
+        self.add_paths(paths)
+
+    def add_paths(self, paths: Iterable[str | Path]) -> None:
+        present = set(self.paths())
+        for p in paths:
+            text = str(p)
+            if text not in present:
+                self.path_list.addItem(text)
+                present.add(text)
+        self.start_button.setEnabled(bool(present))
+
+    def paths(self) -> list[str]:
+        return [self.path_list.item(i).text() for i in range(self.path_list.count())]
+
+    def _choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Import articles", "", IMPORT_FILTER)
+        self.add_paths(files)
+
+    def _choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import a folder of articles")
+        if folder:
+            self.add_paths([folder])
+
+    def _remove_selected(self) -> None:
+        for item in self.path_list.selectedItems():
+            self.path_list.takeItem(self.path_list.row(item))
+        self.start_button.setEnabled(self.path_list.count() > 0)
+
+    def _job(self):
+        paths = self.paths()
+        if not paths:
+            self.progress_text.setText("Add a file or a folder first.")
+            return None
+        encoding = None if self.encoding.currentIndex() == 0 else self.encoding.currentText()
+        return _import_job, (self.project_path, paths), {
+            "as_suggestions": self.as_suggestions.isChecked(),
+            "skip_invalid": self.skip_invalid.isChecked(),
+            "encoding": encoding,
+        }
+
+    def _summary(self, result: Any) -> str:
+        self.summary = result
+        rows: list[tuple[str, object]] = [("Files read", result.files), ("Articles imported", result.imported),
+                                          ("Already in the project", result.duplicates),
+                                          ("Spans imported", result.spans)]
+        if result.invalid:
+            rows.append(("Invalid records skipped", result.invalid))
+        text = "<b>Import finished.</b>" + _summary_html(rows)
+        if result.report_path:
+            text += f"Invalid records and their reasons: <code>{html.escape(str(result.report_path))}</code>"
+        self.imported.emit(result)
+        return text
+
+
+def start_import(window: QWidget, paths: Iterable[str | Path]) -> ImportDialog:
+    """Import ``paths`` at once, showing the import dialog's progress (drag-and-drop).
+
+    The window's document list and progress refresh when the import ends.
+    """
+    project: Project = window.project  # type: ignore[attr-defined]
+    dialog = ImportDialog(project, window, paths=paths)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.imported.connect(lambda summary: _after_import(window, summary))
+    dialog.show()
+    dialog.start()
+    return dialog
+
+
+def _after_import(window: QWidget, summary: Any) -> None:
+    doc_list = getattr(window, "doc_list", None)
+    if doc_list is not None and hasattr(doc_list, "refresh_all"):
+        doc_list.refresh_all()
+    status = getattr(window, "status", None)
+    project = getattr(window, "project", None)
+    if status is not None and project is not None and hasattr(status, "refresh_progress"):
+        status.refresh_progress(project)
+    hook = getattr(window, "documents_imported", None)
+    if callable(hook):
+        hook(list(summary.doc_ids))
+
+
+# -- export -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    description: str = ""
+    suffix: str = ""
+    is_dir: bool = False
+
+
+def _exporting() -> Any | None:
+    try:
+        from annotator.services import exporting
+    except ImportError:
+        return None
+    return exporting
+
+
+def export_formats() -> list[ExportFormat]:
+    """The export service's registered formats (empty when this build has none)."""
+    service = _exporting()
+    if service is None:
+        return []
+    registry: Any = None
+    for attr in ("available_formats", "formats", "FORMATS", "EXPORTERS", "REGISTRY"):
+        registry = getattr(service, attr, None)
+        if registry is not None:
+            break
+    if callable(registry):
+        registry = registry()
+    if registry is None:
+        return []
+    items = registry.items() if isinstance(registry, dict) else ((getattr(r, "name", r), r) for r in registry)
+    out = []
+    for name, spec in items:
+        description = spec if isinstance(spec, str) else getattr(spec, "description", "") or ""
+        suffix = getattr(spec, "suffix", "") or getattr(spec, "extension", "") or ""
+        out.append(ExportFormat(str(name), str(description or ""), str(suffix),
+                                bool(getattr(spec, "is_dir", False) or getattr(spec, "directory", False))))
+    return out
+
+
+def _export_job(task: BackgroundTask, project_path: str, fmt: str, out: str, options: dict[str, Any]) -> Any:
+    service = _exporting()
+    project = open_project(project_path)
+    try:
+        return service.export(project, format=fmt, out=out, progress=task.progress,
+                              cancelled=task.cancelled, **options)
+    finally:
+        project.close()
+
+
+class ExportDialog(_BackgroundDialog):
+    """Choose a format and a destination and export with progress."""
+
+    exported = Signal(object)
+
+    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+        super().__init__("Export annotations", "Export", parent)
+        self.setObjectName("ExportDialog")
+        self.project_path = str(project.path)
+        self.result: Any = None
+        self.formats = export_formats()
+        form = QFormLayout(self.form)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.format_box = QComboBox(self.form)
+        for f in self.formats:
+            self.format_box.addItem(f"{f.name} — {f.description}" if f.description else f.name, f.name)
+        form.addRow("Format:", self.format_box)
+        out_row = QHBoxLayout()
+        self.out_edit = QLineEdit(self.form)
+        base = Path(self.project_path)
+        self.out_edit.setText(str(base.with_name(base.stem + "-export")))
+        browse = QPushButton("Choose…")
+        browse.setAutoDefault(False)
+        browse.clicked.connect(self._choose_out)
+        out_row.addWidget(self.out_edit, 1)
+        out_row.addWidget(browse)
+        form.addRow("Save to:", out_row)
+        self.done_only = QCheckBox("Only documents marked done")
+        self.done_only.setChecked(True)
+        form.addRow("", self.done_only)
+        self.format_box.currentIndexChanged.connect(self._format_changed)
+        if not self.formats:
+            self.start_button.setEnabled(False)
+            self.progress_text.setText("This build of annotator has no export formats installed.")
+        else:
+            self._format_changed()
+
+    def selected_format(self) -> ExportFormat | None:
+        i = self.format_box.currentIndex()
+        return self.formats[i] if 0 <= i < len(self.formats) else None
+
+    def _format_changed(self) -> None:
+        fmt = self.selected_format()
+        if fmt is None:
+            return
+        current = Path(self.out_edit.text())
+        stem = current.with_suffix("") if current.suffix else current
+        self.out_edit.setText(str(stem.with_suffix(fmt.suffix)) if fmt.suffix and not fmt.is_dir else str(stem))
+
+    def _choose_out(self) -> None:
+        fmt = self.selected_format()
+        if fmt is not None and fmt.is_dir:
+            chosen = QFileDialog.getExistingDirectory(self, "Export into folder", self.out_edit.text())
+        else:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export to", self.out_edit.text())
+        if chosen:
+            self.out_edit.setText(chosen)
+
+    def _job(self):
+        fmt = self.selected_format()
+        out = self.out_edit.text().strip()
+        if fmt is None or not out:
+            self.progress_text.setText("Choose a format and where to save.")
+            return None
+        options: dict[str, Any] = {}
+        if self.done_only.isChecked():
+            options["done_only"] = True
+        return _export_job, (self.project_path, fmt.name, out, options), {}
+
+    def _summary(self, result: Any) -> str:
+        self.result = result
+        data = result.to_dict() if hasattr(result, "to_dict") else (result if isinstance(result, dict) else {})
+        rows = [(k.replace("_", " ").capitalize(), v) for k, v in data.items()
+                if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
+        self.exported.emit(result)
+        return "<b>Export finished.</b>" + _summary_html(rows[:10])
+
+
+# -- shortcut sheet ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShortcutEntry:
+    section: str
+    text: str
+    keys: tuple[str, ...]
+    tip: str = ""
+    id: str = ""
+
+
+def _native(key: str) -> str:
+    seq = QKeySequence(key)
+    native = seq.toString(QKeySequence.SequenceFormat.NativeText)
+    return native or key
+
+
+def shortcut_entries(specs: Iterable[Any]) -> list[ShortcutEntry]:
+    """Sheet rows from the action registry's specs (those with at least one key)."""
+    out = []
+    for spec in specs:
+        keys = getattr(spec, "shortcuts", ()) or ()
+        if isinstance(keys, str):
+            keys = (keys,)
+        keys = tuple(str(k) for k in keys if k)
+        if not keys:
+            continue
+        menu = getattr(spec, "menu", "") or ""
+        section = " › ".join(part.replace("&", "") for part in str(menu).split("/")) or "Other"
+        out.append(ShortcutEntry(section, str(getattr(spec, "text", "")).replace("&", ""), keys,
+                                 str(getattr(spec, "tip", "") or ""), str(getattr(spec, "id", ""))))
+    return out
+
+
+def _registry_specs(window: QWidget | None) -> list[Any]:
+    """The action specs the window was built from, or the registry's own list."""
+    for attr in ("action_specs", "specs"):
+        specs = getattr(window, attr, None)
+        if specs is not None:
+            specs = specs() if callable(specs) else specs
+            return list(specs.values()) if isinstance(specs, dict) else list(specs)
+    try:
+        from annotator.gui import actions
+    except ImportError:
+        return []
+    project = getattr(window, "project", None)
+    return list(actions.action_specs(project.scheme() if project is not None else None))
+
+
+class ShortcutSheet(QDialog):
+    """Every key of the window, grouped by menu, with a filter (F1)."""
+
+    def __init__(self, specs: Iterable[Any] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("ShortcutSheet")
+        self.setWindowTitle("Keyboard shortcuts")
+        self.resize(640, 620)
+        self.entries = shortcut_entries(specs if specs is not None else _registry_specs(parent))
+        layout = QVBoxLayout(self)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText("Filter: type an action or a key…")
+        self.filter.setClearButtonEnabled(True)
+        layout.addWidget(self.filter)
+        self.table = QTableWidget(0, 3, self)
+        self.table.setHorizontalHeaderLabels(["Keys", "Action", ""])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        close.accepted.connect(self.accept)
+        layout.addWidget(close)
+        self.filter.textChanged.connect(self._fill)
+        self._fill()
+        self.filter.setFocus()
+
+    def key_texts(self) -> list[str]:
+        """Every key listed (portable text, as in the registry)."""
+        return [k for e in self.entries for k in e.keys]
+
+    def visible_rows(self) -> int:
+        return sum(1 for r in range(self.table.rowCount()) if self.table.item(r, 1) is not None
+                   and self.table.item(r, 1).data(Qt.ItemDataRole.UserRole) == "entry")
+
+    def _fill(self) -> None:
+        needle = self.filter.text().strip().lower()
+        self.table.setRowCount(0)
+        mono = QFont("monospace")
+        mono.setStyleHint(QFont.StyleHint.Monospace)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        section = None
+        for entry in self.entries:
+            keys = "  ·  ".join(_native(k) for k in entry.keys)
+            hay = f"{entry.section} {entry.text} {entry.tip} {' '.join(entry.keys)} {keys}".lower()
+            if needle and needle not in hay:
+                continue
+            if entry.section != section:
+                section = entry.section
+                row = self.table.rowCount()
+                self.table.insertRow(row)
+                head = QTableWidgetItem(section)
+                head.setFont(bold)
+                self.table.setItem(row, 0, head)
+                self.table.setSpan(row, 0, 1, 3)
+            row = self.table.rowCount()
+            self.table.insertRow(row)
+            key_item = QTableWidgetItem(keys)
+            key_item.setFont(mono)
+            text_item = QTableWidgetItem(entry.text)
+            text_item.setData(Qt.ItemDataRole.UserRole, "entry")
+            text_item.setToolTip(entry.id)
+            tip_item = QTableWidgetItem(entry.tip)
+            tip_item.setForeground(self.palette().placeholderText())
+            self.table.setItem(row, 0, key_item)
+            self.table.setItem(row, 1, text_item)
+            self.table.setItem(row, 2, tip_item)
+        self.table.resizeRowsToContents()
+
+
+# -- about --------------------------------------------------------------------------------
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not installed"
+
+
+class AboutDialog(QDialog):
+    """Name, versions, the open project and the pipeline: what a bug report needs."""
+
+    def __init__(self, parent: QWidget | None = None, *, project: Project | None = None,
+                 pipeline: str | None = None) -> None:
+        super().__init__(parent)
+        import PySide6
+        from PySide6.QtCore import qVersion
+
+        import annotator
+
+        self.setObjectName("AboutDialog")
+        self.setWindowTitle("About Annotator")
+        project = project or getattr(parent, "project", None)
+        if pipeline is None:
+            status = getattr(parent, "status", None)
+            pipeline = status.pipeline_text() if status is not None and hasattr(status, "pipeline_text") else ""
+        layout = QVBoxLayout(self)
+        title = QLabel(f"<h2 style='margin-bottom:2px'>Annotator {annotator.__version__}</h2>"
+                       "Label entities and stances in news articles, with spaCy suggestions, "
+                       "SQLite autosave and training-data export.")
+        title.setWordWrap(True)
+        layout.addWidget(title)
+        rows: list[tuple[str, object]] = [
+            ("Python", platform.python_version()),
+            ("Qt / PySide6", f"{qVersion()} / {PySide6.__version__}"),
+            ("spaCy", _version("spacy")),
+            ("SQLite", _sqlite_version()),
+        ]
+        if project is not None:
+            rows.append(("Project", project.path))
+            rows.append(("Annotator", project.annotator))
+        if pipeline:
+            rows.append(("Pipeline", pipeline))
+        info = QLabel(_summary_html(rows))
+        info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(info)
+        layout.addWidget(QLabel("MIT licence."))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.info_text = info.text()
+
+
+def _sqlite_version() -> str:
+    import sqlite3
+
+    return sqlite3.sqlite_version
+
+
+# -- entry points for the action registry ----------------------------------------------------
+
+
+def open_import_dialog(window: QWidget) -> ImportDialog:
+    """File > Import (Ctrl+I): the import dialog, non-modal, refreshing the window when done."""
+    dialog = ImportDialog(window.project, window)  # type: ignore[attr-defined]
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.imported.connect(lambda summary: _after_import(window, summary))
+    dialog.show()
+    return dialog
+
+
+def open_export_dialog(window: QWidget) -> ExportDialog:
+    """File > Export (Ctrl+E)."""
+    dialog = ExportDialog(window.project, window)  # type: ignore[attr-defined]
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog
+
+
+def show_shortcut_sheet(window: QWidget, specs: Iterable[Any] | None = None) -> ShortcutSheet:
+    """Help > Keyboard shortcuts (F1), built from the window's action registry."""
+    sheet = ShortcutSheet(specs, window)
+    sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    sheet.show()
+    return sheet
+
+
+def show_about(window: QWidget) -> AboutDialog:
+    """Help > About."""
+    dialog = AboutDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog

@@ -1,0 +1,105 @@
+"""Import and export dialogs run their service in the background with progress and
+cancel; the shortcut sheet lists every key of the action registry; about."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from annotator.gui.dialogs import AboutDialog, ExportDialog, ImportDialog, export_formats
+
+
+def _articles(folder, n, words=40):
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        body = " ".join(f"word{i}x{j}" for j in range(words))
+        (folder / f"{i:04d}.txt").write_text(f"Article {i}\n{body}.\n", encoding="utf-8")
+    return folder
+
+
+def test_import_dialog_imports_the_sample_articles(qtbot, project, sample_corpus_path):
+    dialog = ImportDialog(project, paths=[sample_corpus_path / "articles"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    with qtbot.waitSignal(dialog.imported, timeout=20_000) as blocker:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    summary = blocker.args[0]
+    n_files = len(list((sample_corpus_path / "articles").glob("*.txt")))
+    assert summary.imported == n_files
+    assert project.document_count() == n_files  # the UI thread's connection sees the worker's commits
+    qtbot.waitUntil(lambda: dialog.outcome == "succeeded", timeout=5000)
+    assert "Import finished" in dialog.progress_text.text()
+    assert dialog.close_button.isVisible()
+
+
+def test_import_dialog_cancel_keeps_whole_files_only(qtbot, project, tmp_path):
+    folder = _articles(tmp_path / "many", 400)
+    dialog = ImportDialog(project, paths=[folder])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    task = dialog.start()
+    qtbot.waitUntil(lambda: task.last_progress[0] > 0, timeout=20_000)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=20_000)
+    assert dialog.outcome == "cancelled"
+    assert 0 < project.document_count() < 400
+    assert "Cancelled" in dialog.progress_text.text()
+
+
+def test_import_dialog_shows_a_coded_error(qtbot, project, tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "fine"}\n{"title": "no text"}\n', encoding="utf-8")
+    dialog = ImportDialog(project, paths=[bad])
+    qtbot.addWidget(dialog)
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=20_000)
+    assert dialog.outcome == "failed"
+    assert "E205" in dialog.progress_text.text()
+    assert "bad.jsonl:2" in dialog.progress_text.text()
+    assert project.document_count() == 0
+
+
+def test_import_dialog_skip_invalid_reports(qtbot, project, tmp_path):
+    bad = tmp_path / "mixed.jsonl"
+    bad.write_text('{"text": "fine article"}\n{"title": "no text"}\n', encoding="utf-8")
+    dialog = ImportDialog(project, paths=[bad])
+    qtbot.addWidget(dialog)
+    dialog.skip_invalid.setChecked(True)
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=20_000)
+    assert dialog.outcome == "succeeded"
+    assert dialog.summary.imported == 1 and dialog.summary.invalid == 1
+    assert project.document_count() == 1
+
+
+def test_about_dialog_names_the_project(qtbot, project):
+    dialog = AboutDialog(project=project, pipeline="rules only")
+    qtbot.addWidget(dialog)
+    assert str(project.path) in dialog.info_text
+    assert "PySide6" in dialog.info_text
+
+
+def test_export_dialog_lists_the_registered_formats(qtbot, project):
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    names = [f.name for f in export_formats()]
+    assert [dialog.format_box.itemData(i) for i in range(dialog.format_box.count())] == names
+    if not names:
+        pytest.skip("the export service is not in this build yet")
+
+
+def test_shortcut_sheet_lists_every_key_of_the_registry(qtbot, project):
+    from annotator.gui.actions import action_specs
+    from annotator.gui.dialogs import ShortcutSheet
+
+    specs = action_specs(project.scheme())
+    sheet = ShortcutSheet(specs)
+    qtbot.addWidget(sheet)
+    registry_keys = sorted(k for s in specs for k in s.shortcuts)
+    assert sorted(sheet.key_texts()) == registry_keys
+    for key in ("F1", "Tab", "Ctrl+Shift+A", "Alt+Shift+Right", "Ctrl+2", "1", "T", "H"):
+        assert key in registry_keys
+    with_keys = sum(1 for s in specs if s.shortcuts)
+    assert sheet.visible_rows() == with_keys
+    qtbot.keyClicks(sheet.filter, "stance")
+    assert 0 < sheet.visible_rows() < with_keys
