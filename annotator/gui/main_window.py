@@ -13,11 +13,12 @@ keeps working without it (tests of one part do not need every other part).
 from __future__ import annotations
 
 import importlib
+import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -115,6 +116,41 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._refresh_progress()
         self._open_start_document()
+        self._start_change_watch()
+
+    # -- other writers -------------------------------------------------------------------
+
+    #: How often the window looks for commits made by other connections (another
+    #: window, ``annotator suggest``, a background job).
+    WATCH_INTERVAL_MS = 1000
+
+    def _start_change_watch(self) -> None:
+        self._data_version = self.project.data_version()
+        self._watch = QTimer(self)
+        self._watch.setInterval(self.WATCH_INTERVAL_MS)
+        self._watch.timeout.connect(self.check_external_changes)
+        self._watch.start()
+
+    def check_external_changes(self) -> bool:
+        """Refresh the list, the open article and the progress when another
+        connection committed to the project since the last look (PRAGMA
+        data_version moves only for other connections' commits). Returns whether
+        anything was refreshed."""
+        try:
+            version = self.project.data_version()
+        except sqlite3.Error:  # the project is being closed or switched
+            return False
+        if version == self._data_version:
+            return False
+        self._data_version = version
+        if self.doc_list is not None and hasattr(self.doc_list, "refresh_all"):
+            self.doc_list.refresh_all()
+        if self.editor.doc_id is None:
+            self._open_start_document()
+        else:
+            self.editor.reload_spans()
+        self._refresh_progress()
+        return True
 
     # -- parts ------------------------------------------------------------------------
 
@@ -344,6 +380,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._refresh_progress()
         self._open_start_document()
+        self._data_version = project.data_version()
 
     # -- drag and drop ------------------------------------------------------------------
 
@@ -386,5 +423,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
         # Decisions are committed as they are made; only the layout is left to save.
+        self._watch.stop()
         self.save_layout()
         super().closeEvent(event)

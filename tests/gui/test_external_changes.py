@@ -1,0 +1,40 @@
+"""Two writers on one project: the window shows what another process committed
+(the document list and the open article refresh), and its own decisions still land."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from annotator.core.model import SpanDraft
+from annotator.storage import open_project
+
+from .editing import TEXT, at, seed, windows  # noqa: F401  (fixture)
+
+
+def test_window_refreshes_when_another_connection_commits(qtbot, project, windows):  # noqa: F811
+    first, _second = seed(project)
+    window = windows(first)
+    window._watch.stop()  # the test drives the check itself
+    assert not window.check_external_changes()
+    before = {s.id for s in window.session.spans()}
+
+    other = open_project(project.path, annotator="someone-else")
+    try:
+        other.store_suggestions(first, "other-process@1", [SpanDraft(*at(TEXT, "Scholz"), "PERSON"),
+                                                           SpanDraft(*at(TEXT, "Germany"), "GPE")])
+        other.set_doc_status(first, "in_progress")
+    finally:
+        other.close()
+
+    assert window.check_external_changes()
+    texts = {TEXT[s.start:s.end] for s in window.session.spans()}
+    assert {"Scholz", "Germany"} <= texts
+    assert {s.id for s in window.session.spans()} != before
+    row = window.doc_list.model.row_of(first)
+    suggestions_col = [i for i in range(window.doc_list.model.columnCount())
+                       if "uggest" in str(window.doc_list.model.headerData(i, Qt.Orientation.Horizontal))][0]
+    shown = window.doc_list.model.data(window.doc_list.model.index(row, suggestions_col))
+    assert str(shown) == str(project.conn.execute(
+        "SELECT n_suggested FROM doc_stats WHERE doc_id = ?", (first,)).fetchone()[0])
+    # Nothing new since: no refresh.
+    assert not window.check_external_changes()
