@@ -212,9 +212,9 @@ class DocumentListPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column, (_key, title) in enumerate(COLUMNS[1:], start=1):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
-            sample = {"status": "In progress", "last_edit": "2026-12-31"}.get(_key, "99999")
+            sample = {"status": "In progress", "last_edit": "31 Dec"}.get(_key, "999")
             header.resizeSection(column, max(metrics.horizontalAdvance(title),
-                                             metrics.horizontalAdvance(sample)) + 28)
+                                             metrics.horizontalAdvance(sample)) + 16)
         # No column is sorted at first: the list is in import order.
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         view.setSortingEnabled(True)

@@ -28,8 +28,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("title", "Title"),
     ("status", "Status"),
     ("accepted", "Accepted"),
-    ("suggestions", "Suggestions left"),
-    ("last_edit", "Last edit"),
+    ("suggestions", "To review"),
+    ("last_edit", "Edited"),
 )
 
 #: Sort key of each column (the query's key names).
@@ -67,7 +67,7 @@ def format_last_edit(value: str | None, *, now: datetime | None = None) -> str:
 
 
 class DocumentListModel(QAbstractTableModel):
-    """Documents of a project: Title, Status, Accepted, Suggestions left, Last edit.
+    """Documents of a project: Title, Status, Accepted, To review (suggestions left), Edited (last edit).
 
     Parameters
     ----------

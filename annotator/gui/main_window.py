@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.editor)
         self.splitter.setStretchFactor(self.splitter.count() - 1, 1)
         if self.doc_list is not None:
-            self.splitter.setSizes([380, 1000])
+            self.splitter.setSizes([470, 930])
         self.setCentralWidget(self.splitter)
 
         palette_cls = _optional("palette", "LabelPalette")
