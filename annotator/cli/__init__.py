@@ -63,4 +63,4 @@ def cli() -> None:
 from annotator.cli import _commands  # noqa: E402,F401  (registers the commands)
 
 __all__ = ["cli", "handle_errors", "print_json", "PROJECT_OPTION"]
-from annotator.cli import _export, _suggest  # noqa: E402,F401
+from annotator.cli import _export, _suggest, _train  # noqa: E402,F401

@@ -76,20 +76,38 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: 
 @PROJECT_OPTION
 @click.option("--gold", "gold_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
               help="Gold annotations in our JSONL (articles matched to the project's by their text).")
+@click.option("--compare", multiple=True, metavar="MODEL",
+              help="Score suggesters side by side on the gold articles (nothing is stored): once to compare "
+                   "the project's model with MODEL, twice to compare two models.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @handle_errors
-def evaluate_cmd(project_path: Path, gold_path: Path, as_json: bool) -> None:
+def evaluate_cmd(project_path: Path, gold_path: Path, compare: tuple[str, ...], as_json: bool) -> None:
     """Precision, recall and F1 of the project's suggestions against gold annotations.
 
     Entities per label (exact and overlap match); stances per target (sentence
-    label accuracy and macro-F1). Run 'annotator suggest' first.
+    label accuracy and macro-F1). Run 'annotator suggest' first, or compare
+    suggesters directly on the gold texts with --compare.
 
     Example:
 
-        annotator evaluate --project demo.db --gold sample_corpus/gold.jsonl
+        annotator evaluate --project demo.db --gold sample_corpus/gold.jsonl --compare demo-models/annotator_demo-0.1.0
     """
-    from annotator.services.evaluation import evaluate_project, format_report
+    from annotator.services.evaluation import (
+        compare_suggesters,
+        evaluate_project,
+        format_comparison,
+        format_report,
+    )
 
+    if compare:
+        with projects.open_existing(project_path) as project:
+            models = list(compare) if len(compare) > 1 else [project.setting("model", "auto"), compare[0]]
+            comparison = compare_suggesters(project, gold_path=gold_path, models=models)
+        if as_json:
+            print_json(comparison.to_dict())
+        else:
+            click.echo(format_comparison(comparison))
+        return
     with projects.open_existing(project_path) as project:
         report = evaluate_project(project, gold_path=gold_path)
     if as_json:

@@ -92,6 +92,8 @@ def _base_specs() -> list[ActionSpec]:
                    "Import .txt, .md, .jsonl, .json or .csv files (or drop them on the window)."),
         ActionSpec("annotator.file.export", "&Export…", ("Ctrl+E",), _window("export_dialog"), "&File",
                    "Export the annotations as spaCy, JSONL or CoNLL training data."),
+        ActionSpec("annotator.file.train", "&Train a model…", ("Ctrl+Shift+T",), _window("train_dialog"), "&File",
+                   "Train a spaCy pipeline on the finished articles and use it for suggestions."),
         ActionSpec("annotator.file.quit", "&Quit", ("Ctrl+Q",), _window("close"), "&File",
                    "Close the window; every decision is already saved."),
         # Edit

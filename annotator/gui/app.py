@@ -355,7 +355,14 @@ def attach_suggest_ahead(window: QWidget, *, ahead: int = 5) -> Any | None:
         helper.request(ids)
 
     if hasattr(editor, "document_loaded"):
+        previous = getattr(window, "_suggest_ahead_queue", None)
+        if previous is not None:  # re-attached after a model or project switch
+            try:
+                editor.document_loaded.disconnect(previous)
+            except (RuntimeError, TypeError):
+                pass
         editor.document_loaded.connect(queue_from)
+        window._suggest_ahead_queue = queue_from  # type: ignore[attr-defined]
     if getattr(editor, "doc_id", None) is not None:
         queue_from(editor.doc_id)
     window.destroyed.connect(lambda *_: helper.close(wait=None))

@@ -332,6 +332,31 @@ class MainWindow(QMainWindow):
             dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             dialog.show()
 
+    def train_dialog(self) -> None:
+        dialog_cls = _optional("train_dialog", "TrainDialog")
+        if dialog_cls is None or self.project.path is None:
+            return
+        dialog = dialog_cls(self.project.path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.model_selected.connect(self._model_changed)
+        dialog.show()
+
+    def _model_changed(self, model_path: str) -> None:
+        """The project's suggester changed: suggest ahead with the new one."""
+        self._restart_suggest_ahead()
+        self.statusBar().showMessage(f"Suggestions now come from {model_path}", 8000)
+        if hasattr(self.status, "set_pipeline"):
+            self.status.set_pipeline(Path(model_path).name)
+
+    def _restart_suggest_ahead(self) -> None:
+        old = getattr(self, "suggest_ahead", None)
+        if old is None:
+            return
+        old.close(wait=None)
+        from annotator.gui.app import attach_suggest_ahead
+
+        attach_suggest_ahead(self)
+
     def open_project_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open project", "", "Annotator projects (*.db);;All files (*)")
         if path:
@@ -381,6 +406,7 @@ class MainWindow(QMainWindow):
         self._refresh_progress()
         self._open_start_document()
         self._data_version = project.data_version()
+        self._restart_suggest_ahead()
 
     # -- drag and drop ------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ no gold stance for that target is a false positive.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,4 +260,95 @@ def format_report(report: EvaluationReport) -> str:
         lines.append(f"  {name[:32]:<32} {sc.gold:5d} {sc.suggested:5d} {sc.accuracy:6.3f} {sc.macro_f1:6.3f} "
                      + " ".join(f"{sc.by_label[lab].f1 if lab in sc.by_label else 0.0:10.3f}"
                                 for lab in label_names))
+    return "\n".join(lines)
+
+
+# ---- comparing suggesters on a gold file -------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """Two (or more) suggesters scored on the same gold articles."""
+
+    gold_path: str
+    suggesters: list[str]
+    reports: list[Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"gold": self.gold_path,
+                "suggesters": [{"model": m, **r.to_dict()} for m, r in zip(self.suggesters, self.reports)]}
+
+
+def compare_suggesters(project: Project, *, gold_path: str | Path, models: Sequence[str],
+                       progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Score the suggesters of several ``model`` settings on the gold articles.
+
+    Each suggester runs on the gold texts directly (nothing is stored in the
+    project), with the project's scheme, cues and pattern setting; the scores are
+    :mod:`annotator.services.evaluation`'s (exact/overlap entity P/R/F, stance
+    accuracy and macro-F1 per target).
+    """
+    from annotator.services.suggesting import project_suggester
+
+    gold_path = Path(gold_path)
+    scheme = project.scheme()
+    labels = scheme.label_names("stance") or ["FAVOR", "AGAINST", "NEUTRAL"]
+    items = []
+    for _line, item in read_jsonl(gold_path, scheme=scheme):
+        if isinstance(item, AnnotatorError):
+            raise item
+        items.append(item)
+    if not items:
+        raise AnnotatorError(Errors.E302, path=gold_path)
+    reports = []
+    total = len(items) * len(models)
+    done = 0
+    for model in models:
+        suggester = project_suggester(project, model=model)
+        report = EvaluationReport(f"{gold_path} [{suggester.name}]")
+        for target in scheme.target_names():
+            report.stance_targets[target] = StanceScores(by_label={lab: PRF() for lab in labels})
+        report.stance_overall = StanceScores(by_label={lab: PRF() for lab in labels})
+        for item, drafts in zip(items, suggester.suggest(it.text for it in items)):
+            report.documents += 1
+            score_entities([(d.start, d.end, d.label) for d in item.spans if d.layer == "entity"],
+                           [(d.start, d.end, d.label) for d in drafts if d.layer == "entity"],
+                           exact=report.entity_exact, overlap=report.entity_overlap)
+            score_stances([d for d in item.spans if d.layer == "stance"],
+                          [d for d in drafts if d.layer == "stance"],
+                          labels=labels, targets=report.stance_targets, overall=report.stance_overall)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        reports.append(report)
+    return Comparison(str(gold_path), [str(m) for m in models], reports)
+
+
+def format_comparison(comparison: Comparison) -> str:
+    """The comparison as one plain-text table, a column pair per suggester."""
+    reports = comparison.reports
+    names = [f"[{i + 1}] {m}" for i, m in enumerate(comparison.suggesters)]
+    lines = [f"Gold: {comparison.gold_path}: {reports[0].documents if reports else 0} article(s)"]
+    lines += [f"  {n}: {r.gold_path.rsplit(' [', 1)[-1].rstrip(']')}" for n, r in zip(names, reports)]
+    head = "".join(f" {'[' + str(i + 1) + '] P':>8} {'R':>6} {'F1':>6}" for i in range(len(reports)))
+    for kind in ("exact", "overlap"):
+        lines += ["", f"Entities ({kind} match)", f"  {'label':<10}{head}"]
+        tables = [r.entity_exact if kind == "exact" else r.entity_overlap for r in reports]
+        overall = [r.entity_exact_overall if kind == "exact" else r.entity_overlap_overall for r in reports]
+        for label in sorted(set().union(*tables)):
+            prfs = [t.get(label) for t in tables]
+            lines.append(f"  {label:<10}" + "".join(
+                f" {p.precision if p else 0:8.3f} {p.recall if p else 0:6.3f} {p.f1 if p else 0:6.3f}" for p in prfs))
+        lines.append(f"  {'overall':<10}" + "".join(
+            f" {p.precision:8.3f} {p.recall:6.3f} {p.f1:6.3f}" for p in overall))
+    lines += ["", "Stances (sentence level)",
+              f"  {'target':<32}" + "".join(f" {'[' + str(i + 1) + '] acc':>9} {'mF1':>6}"
+                                            for i in range(len(reports)))]
+    targets = list(dict.fromkeys(t for r in reports for t in r.stance_targets))
+    for target in [*targets, "overall"]:
+        cells = []
+        for r in reports:
+            sc = r.stance_overall if target == "overall" else r.stance_targets.get(target)
+            cells.append(f" {sc.accuracy if sc else 0:9.3f} {sc.macro_f1 if sc else 0:6.3f}")
+        lines.append(f"  {target[:32]:<32}" + "".join(cells))
     return "\n".join(lines)

@@ -62,8 +62,16 @@ def _blank_pipeline() -> Any:
 
 
 def warm_up() -> None:
-    """Import spaCy and build the tokenizer on a daemon thread, so the first
-    selection or resize in the window does not wait a second for the import."""
+    """Import spaCy now and build the tokenizer on a daemon thread, so the first
+    selection or resize in the window does not wait for them.
+
+    The import itself stays on the caller's thread (about half a second, once):
+    two threads importing spaCy's submodules at the same time can deadlock in the
+    import system, which then hands one of them a half-initialised module. Once
+    ``import spacy`` has run, every later ``from spacy... import`` is a lookup.
+    """
+    import spacy  # noqa: F401
+
     if "en" not in _nlp_cache:
         threading.Thread(target=_blank_pipeline, name="annotator-tokenizer-warm-up", daemon=True).start()
 

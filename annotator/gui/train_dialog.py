@@ -1,0 +1,415 @@
+"""Train…: train a pipeline on the finished documents, watch it learn, use it.
+
+The training runs in a child process (:func:`annotator.gui.workers.run_in_subprocess`):
+spaCy's training loop holds the GIL for long stretches and would make the window
+stutter from a thread. Progress shows the step, loss and dev score; every
+evaluation adds a point to the learning curve (dev score against training
+documents seen, one line per component), drawn with ``QPainter`` because QtCharts
+is not part of PySide6-Essentials. When the run ends, the table lists precision,
+recall and F1 per label on the held-out documents, and "Use this model for
+suggestions" switches the project's ``model`` setting to the new pipeline.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from annotator.core.errors import AnnotatorError
+from annotator.gui.workers import BackgroundTask, run_in_background, run_in_subprocess
+from annotator.services import training
+
+__all__ = ["LearningCurve", "TrainDialog", "open_train_dialog"]
+
+#: Line colour of each component's curve (colour-blind safe pair).
+SERIES_COLOURS = {"ner": "#1c7ed6", "stance": "#e8590c"}
+FROM_SCRATCH = "(none: train from scratch)"
+
+
+class LearningCurve(QWidget):
+    """Dev score (0–1) against training documents seen, one polyline per component."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(360, 200)
+        self._points: dict[str, list[tuple[int, float]]] = {}
+
+    def clear(self) -> None:
+        self._points = {}
+        self.update()
+
+    def add_point(self, component: str, docs_seen: int, score: float) -> None:
+        self._points.setdefault(component, []).append((int(docs_seen), float(score)))
+        self.update()
+
+    def set_points(self, points: Iterable[training.CurvePoint]) -> None:
+        self._points = {}
+        for p in points:
+            self._points.setdefault(p.component, []).append((p.docs_seen, p.score))
+        self.update()
+
+    def series(self) -> dict[str, list[tuple[int, float]]]:
+        """The plotted points by component (a copy)."""
+        return {k: list(v) for k, v in self._points.items()}
+
+    def _plot_rect(self) -> QRectF:
+        return QRectF(46, 12, max(10, self.width() - 46 - 14), max(10, self.height() - 12 - 38))
+
+    def paintEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        painter.fillRect(self.rect(), palette.base())
+        rect = self._plot_rect()
+        text_pen = QPen(palette.text().color())
+        grid_pen = QPen(palette.mid().color())
+        grid_pen.setStyle(Qt.PenStyle.DotLine)
+        font = QFont(painter.font())
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        max_x = max((x for pts in self._points.values() for x, _y in pts), default=0) or 1
+        for i in range(5):
+            y_val = i / 4
+            y = rect.bottom() - y_val * rect.height()
+            painter.setPen(grid_pen)
+            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
+            painter.setPen(text_pen)
+            painter.drawText(QRectF(0, y - 8, rect.left() - 6, 16),
+                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{y_val:.2f}")
+        for i in range(5):
+            x_val = max_x * i / 4
+            x = rect.left() + rect.width() * i / 4
+            painter.drawText(QRectF(x - 30, rect.bottom() + 2, 60, 14), int(Qt.AlignmentFlag.AlignHCenter),
+                             f"{x_val:,.0f}")
+        painter.drawText(QRectF(rect.left(), rect.bottom() + 18, rect.width(), 16),
+                         int(Qt.AlignmentFlag.AlignHCenter), "training documents seen")
+        painter.drawText(QRectF(rect.left() + 6, rect.top() + 4, 120, 14), int(Qt.AlignmentFlag.AlignLeft),
+                         "dev score")
+        painter.setPen(text_pen)
+        painter.drawRect(rect)
+        if not self._points:
+            painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), "The learning curve appears here.")
+            painter.end()
+            return
+        legend_y = rect.top() + 4
+        for component, pts in self._points.items():
+            colour = QColor(SERIES_COLOURS.get(component, "#2f9e44"))
+            pen = QPen(colour, 2.0)
+            painter.setPen(pen)
+            path = QPainterPath()
+            for k, (x_val, y_val) in enumerate(sorted(pts)):
+                point = QPointF(rect.left() + rect.width() * x_val / max_x,
+                                rect.bottom() - rect.height() * min(max(y_val, 0.0), 1.0))
+                if k == 0:
+                    path.moveTo(point)
+                else:
+                    path.lineTo(point)
+                painter.drawEllipse(point, 2.5, 2.5)
+            painter.drawPath(path)
+            painter.drawLine(QPointF(rect.right() - 86, legend_y + 6), QPointF(rect.right() - 68, legend_y + 6))
+            painter.setPen(text_pen)
+            painter.drawText(QRectF(rect.right() - 64, legend_y, 60, 14), int(Qt.AlignmentFlag.AlignLeft),
+                             component)
+            legend_y += 16
+        painter.end()
+
+
+class TrainDialog(QDialog):
+    """Train a pipeline on the project's finished documents, in the background.
+
+    Parameters
+    ----------
+    project_path:
+        The project file; the training opens its own connection to it.
+    parent:
+        The window; when it has a ``project`` on the same file, "Use this model"
+        goes through that connection.
+    in_process:
+        Train in a thread of this process instead of a child process (for tests
+        and tools that have no ``spawn``-able interpreter).
+    """
+
+    #: The path of the pipeline the project now suggests with ("Use this model").
+    model_selected = Signal(str)
+    #: The :class:`~annotator.services.training.TrainSummary` of a finished run.
+    trained = Signal(object)
+
+    def __init__(self, project_path: str | Path, parent: QWidget | None = None, *, in_process: bool = False) -> None:
+        super().__init__(parent)
+        self.project_path = Path(project_path)
+        self.in_process = in_process
+        self.task: BackgroundTask | None = None
+        self.outcome: str | None = None
+        self.summary: training.TrainSummary | None = None
+        self.setWindowTitle("Train a model")
+        self.setMinimumWidth(620)
+        self.resize(680, 760)
+        layout = QVBoxLayout(self)
+
+        self.form = QWidget(self)
+        form = QFormLayout(self.form)
+        self.base_combo = QComboBox(self.form)
+        self.base_combo.setEditable(True)
+        self.base_combo.addItem(FROM_SCRATCH)
+        for name in training.base_choices():
+            self.base_combo.addItem(name)
+        if self.base_combo.count() > 1:
+            self.base_combo.setCurrentIndex(1)
+        self.base_combo.setToolTip("Fine-tune this pipeline's entity recogniser, or type a pipeline folder.")
+        form.addRow("&Base pipeline:", self.base_combo)
+        comps = QHBoxLayout()
+        self.ner_check = QCheckBox("&Entities (ner)", self.form)
+        self.stance_check = QCheckBox("S&tances (textcat)", self.form)
+        self.ner_check.setChecked(True)
+        self.stance_check.setChecked(True)
+        comps.addWidget(self.ner_check)
+        comps.addWidget(self.stance_check)
+        comps.addStretch(1)
+        form.addRow("Train:", comps)
+        self.steps_spin = QSpinBox(self.form)
+        self.steps_spin.setRange(1, 1_000_000)
+        self.steps_spin.setValue(training.DEFAULT_MAX_STEPS)
+        self.steps_spin.setGroupSeparatorShown(True)
+        form.addRow("Max &steps per component:", self.steps_spin)
+        self.minutes_spin = QDoubleSpinBox(self.form)
+        self.minutes_spin.setRange(0, 24 * 60)
+        self.minutes_spin.setDecimals(1)
+        self.minutes_spin.setSpecialValueText("no limit")
+        self.minutes_spin.setSuffix(" min")
+        form.addRow("Time &limit:", self.minutes_spin)
+        layout.addWidget(self.form)
+
+        self.progress_bar = QProgressBar(self)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.hide()
+        self.progress_text = QLabel("Trains on the documents marked done; a fifth of them is held out "
+                                    "to score the model.", self)
+        self.progress_text.setWordWrap(True)
+        self.progress_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.progress_text)
+
+        self.curve = LearningCurve(self)
+        layout.addWidget(self.curve, 2)
+        self.table = QTableWidget(0, 6, self)
+        self.table.setHorizontalHeaderLabels(["Component", "Label", "Precision", "Recall", "F1", "Support"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setMinimumHeight(180)
+        layout.addWidget(self.table, 2)
+
+        self.buttons = QDialogButtonBox(self)
+        self.start_button = self.buttons.addButton("&Train", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setDefault(True)
+        self.use_button = QPushButton("&Use this model for suggestions", self)
+        self.use_button.setEnabled(False)
+        self.buttons.addButton(self.use_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.close_button.hide()
+        self.start_button.clicked.connect(self.start)
+        self.use_button.clicked.connect(self.use_model)
+        self.cancel_button.clicked.connect(self._cancel_or_reject)
+        self.close_button.clicked.connect(self.accept)
+        layout.addWidget(self.buttons)
+
+    # -- options ----------------------------------------------------------------------
+
+    def base(self) -> str | None:
+        text = self.base_combo.currentText().strip()
+        return None if not text or text == FROM_SCRATCH else text
+
+    def components(self) -> list[str]:
+        return [name for name, box in (("ner", self.ner_check), ("stance", self.stance_check)) if box.isChecked()]
+
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments the run passes to :func:`training.train`."""
+        minutes = self.minutes_spin.value()
+        return {"base": self.base(), "components": self.components(), "max_steps": self.steps_spin.value(),
+                "max_minutes": minutes if minutes > 0 else None}
+
+    # -- the run --------------------------------------------------------------------
+
+    def start(self) -> BackgroundTask | None:
+        """Start training (the Train button)."""
+        if self.task is not None and self.task.is_running():
+            return self.task
+        if not self.components():
+            self.progress_text.setText("Choose what to train: entities, stances or both.")
+            return None
+        self.outcome = None
+        self.summary = None
+        self.curve.clear()
+        self.table.setRowCount(0)
+        self.form.setEnabled(False)
+        self.start_button.setEnabled(False)
+        self.use_button.setEnabled(False)
+        self.cancel_button.show()
+        self.cancel_button.setEnabled(True)
+        self.close_button.hide()
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.show()
+        self.progress_text.setText("Starting…")
+        runner = run_in_background if self.in_process else run_in_subprocess
+        self.task = runner(training.train_job, str(self.project_path), on_progress=self._on_progress,
+                           on_item=self._on_item, on_done=self._on_done, on_error=self._on_error,
+                           on_cancelled=self._on_cancelled, parent=self, name="Training", **self.options())
+        status = getattr(self.parent(), "status", None)
+        if status is not None and hasattr(status, "track"):
+            status.track(self.task, "Training")
+        return self.task
+
+    def _cancel_or_reject(self) -> None:
+        if self.task is not None and self.task.is_running():
+            self.task.cancel()
+            self.progress_text.setText("Cancelling… (at the end of the current step)")
+            self.cancel_button.setEnabled(False)
+        else:
+            self.reject()
+
+    def reject(self) -> None:
+        if self.task is not None and self.task.is_running():
+            self.task.cancel()
+        super().reject()
+
+    def _on_progress(self, done: int, total: int, text: str) -> None:
+        if total > 0:
+            self.progress_bar.setRange(0, total)
+            self.progress_bar.setValue(min(done, total))
+        else:
+            self.progress_bar.setRange(0, 0)
+        self.progress_text.setText(html.escape(text))
+
+    def _on_item(self, event: object) -> None:
+        if isinstance(event, training.TrainProgress) and event.evaluated and event.score is not None:
+            self.curve.add_point(event.phase, event.docs_seen, event.score)
+
+    def _finish(self, outcome: str, message: str) -> None:
+        self.outcome = outcome
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(1 if outcome == "succeeded" else 0)
+        self.progress_text.setText(message)
+        self.cancel_button.hide()
+        self.close_button.show()
+        self.form.setEnabled(True)
+        self.start_button.setEnabled(True)
+
+    def _on_done(self, summary: training.TrainSummary) -> None:
+        self.show_summary(summary)
+        self._finish("succeeded", self._summary_text(summary))
+        self.use_button.setEnabled(True)
+        self.use_button.setDefault(True)
+        self.use_button.setFocus()
+        self.trained.emit(summary)
+
+    def _on_error(self, exc: BaseException) -> None:
+        text = str(exc) if isinstance(exc, AnnotatorError) else f"{type(exc).__name__}: {exc}"
+        self._finish("failed", f"<span style='color:#c92a2a'><b>Training failed.</b></span> {html.escape(text)}")
+
+    def _on_cancelled(self) -> None:
+        self._finish("cancelled", "Cancelled. No model was saved.")
+
+    # -- the result -----------------------------------------------------------------
+
+    def show_summary(self, summary: training.TrainSummary) -> None:
+        """Fill the table and the curve from a run's summary (or a saved pipeline's,
+        see :func:`training.load_summary`)."""
+        self.summary = summary
+        self.curve.set_points(summary.curve)
+        rows = [r for r in summary.labels if r.support or r.f1]
+        overall: list[tuple[str, str, float, float, float, int]] = []
+        scores = summary.scores
+        if "ents_f" in scores:
+            overall.append(("ner", "overall", scores["ents_p"], scores["ents_r"], scores["ents_f"],
+                            sum(r.support for r in rows if r.component == "ner")))
+        if "stance_cats_macro_f" in scores:
+            overall.append(("stance", "macro", scores.get("stance_cats_macro_p", 0.0),
+                            scores.get("stance_cats_macro_r", 0.0), scores["stance_cats_macro_f"],
+                            sum(r.support for r in rows if r.component == "stance")))
+        table_rows = [(r.component, r.label, r.precision, r.recall, r.f1, r.support) for r in rows] + overall
+        self.table.setRowCount(len(table_rows))
+        for i, (component, label, p, r, f, support) in enumerate(table_rows):
+            cells = [component, label, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}", f"{support:,}"]
+            for j, value in enumerate(cells):
+                item = QTableWidgetItem(value)
+                if j >= 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if label in ("overall", "macro"):
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                self.table.setItem(i, j, item)
+        self.use_button.setEnabled(True)
+
+    def table_rows(self) -> list[list[str]]:
+        """The result table as text, row by row."""
+        return [[self.table.item(i, j).text() for j in range(self.table.columnCount())]
+                for i in range(self.table.rowCount())]
+
+    @staticmethod
+    def _summary_text(summary: training.TrainSummary) -> str:
+        parts = [f"<b>Saved {html.escape(summary.origin)}</b> to {html.escape(str(summary.model_path))}",
+                 f"{summary.train_documents} documents trained on, {summary.dev_documents} held out; "
+                 + ", ".join(f"{k} {v:,} steps" for k, v in summary.steps.items())
+                 + f" in {summary.seconds:.0f} s."]
+        parts += [html.escape(f"{k}: {v}") for k, v in summary.stopped.items()]
+        parts += [html.escape(n) for n in summary.notes]
+        return "<br>".join(parts)
+
+    def use_model(self) -> str | None:
+        """Switch the project's suggestions to the trained pipeline; returns its path."""
+        if self.summary is None:
+            return None
+        window_project = getattr(self.parent(), "project", None)
+        try:
+            if window_project is not None and Path(window_project.path).resolve() == self.project_path.resolve():
+                training.use_model(window_project, model_path=self.summary.model_path)
+            else:
+                from annotator.storage import open_project
+
+                with open_project(self.project_path) as project:
+                    training.use_model(project, model_path=self.summary.model_path)
+        except AnnotatorError as exc:
+            self.progress_text.setText(f"<span style='color:#c92a2a'>{html.escape(str(exc))}</span>")
+            return None
+        path = str(self.summary.model_path)
+        self.progress_text.setText(f"The project now suggests with <b>{html.escape(self.summary.origin)}</b>. "
+                                   "New suggestions replace pending ones only; nothing you decided changes.")
+        self.use_button.setEnabled(False)
+        self.model_selected.emit(path)
+        return path
+
+
+def open_train_dialog(window: QWidget) -> TrainDialog:
+    """Open the dialog on the window's project (for the action registry)."""
+    dialog = TrainDialog(window.project.path, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+    return dialog

@@ -1,0 +1,660 @@
+"""Training: a spaCy pipeline from a project's finished documents.
+
+The training data is the export service's spaCy output (``train.spacy`` /
+``dev.spacy`` and, for stances, the SemEval-style ``stance-train.spacy`` /
+``stance-dev.spacy`` docs "{target}: {sentence}" with one-hot cats), so what is
+trained is exactly what ``annotator export --format spacy`` writes. Training runs
+spaCy's own loop (:func:`spacy.training.loop.train`) on configs from spaCy's
+``init config`` (the export's :func:`training_config` / :func:`stance_config`):
+
+* **ner**: from scratch (own ``tok2vec``), or, with ``base``, every component of
+  the base pipeline sourced, the recogniser fine-tuned and the rest frozen (the
+  trained pipeline keeps the base's tagger and parser, which the stance rules use).
+* **stance**: an exclusive ``textcat`` trained on the stance docs in a second run
+  and added to the pipeline as the component ``stance``, *disabled*: it classifies
+  "{target}: {sentence}" docs, not articles, so a caller runs it explicitly
+  (``nlp.get_pipe("stance")(nlp.make_doc(f"{target}: {sentence}")).cats``).
+  A span categoriser over ``doc.spans["stance"]`` was the alternative; it must
+  propose every n-gram up to a sentence long and cannot tell targets apart.
+
+Progress comes from a logger registered in spaCy's registry
+(``annotator.TrainingProgress.v1``): it reports each step, and every evaluation's
+losses and dev score; it also raises :class:`TrainingCancelled` when ``cancelled()``
+turns true, and stops the run (keeping the best checkpoint) when the time budget
+is spent. The saved ``config.cfg`` names spaCy's console logger instead, so the
+pipeline loads without this module.
+
+Learning curve: training again on growing fractions of the data would multiply the
+training time, so the curve records the dev score at each evaluation step against
+the number of training documents seen so far (words seen divided by the mean words
+of a training document; a document seen twice counts twice).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from annotator.core.errors import AnnotatorError, Errors
+from annotator.storage import Project
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+#: Fewer finished documents than this and training refuses (E601): with a held-out
+#: fifth for evaluation, smaller sets give a dev score of one or two articles.
+MIN_DOCUMENTS = 5
+COMPONENTS = ("ner", "stance")
+#: The name of the stance classifier in a trained pipeline.
+STANCE_COMPONENT = "stance"
+LOGGER_NAME = "annotator.TrainingProgress.v1"
+DEFAULT_MAX_STEPS = 2000
+DEFAULT_EVAL_FREQUENCY = 100
+#: The share of documents trained on; the rest is the held-out dev split.
+SPLIT = 0.8
+
+Progress = Callable[["TrainProgress"], None]
+
+
+class TrainingCancelled(Exception):
+    """Raised when ``cancelled()`` turns true; no pipeline is saved."""
+
+
+class _Stop(Exception):
+    """The step limit is reached or the time budget spent: stop the run and keep
+    its best checkpoint."""
+
+
+@dataclass
+class TrainProgress:
+    """One progress report.
+
+    ``phase`` is "export", "init", "ner", "stance", "evaluate" or "save"; ``step``
+    counts from 1 within the phase's run; ``loss`` and ``score`` are those of the
+    last evaluation (None before the first).
+    """
+
+    phase: str
+    message: str = ""
+    step: int = 0
+    max_steps: int | None = None
+    epoch: int = 0
+    loss: float | None = None
+    score: float | None = None
+    docs_seen: int = 0
+    seconds: float = 0.0
+    #: True when this step scored the dev split (a new learning-curve point).
+    evaluated: bool = False
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """The dev score of ``component`` after ``docs_seen`` training documents."""
+
+    component: str
+    step: int
+    docs_seen: int
+    score: float
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    """Precision, recall and F1 of one label on the held-out split."""
+
+    component: str
+    label: str
+    precision: float
+    recall: float
+    f1: float
+    support: int
+
+
+@dataclass
+class TrainSummary:
+    """What a training run produced."""
+
+    model_path: Path
+    name: str
+    version: str
+    base: str | None
+    components: list[str]
+    trained_at: str
+    documents: int = 0
+    train_documents: int = 0
+    dev_documents: int = 0
+    stance_train_documents: int = 0
+    stance_dev_documents: int = 0
+    scores: dict[str, float] = field(default_factory=dict)
+    labels: list[LabelScore] = field(default_factory=list)
+    curve: list[CurvePoint] = field(default_factory=list)
+    steps: dict[str, int] = field(default_factory=dict)
+    stopped: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    lang: str = "en"
+
+    @property
+    def model_setting(self) -> str:
+        """The value for the project's ``model`` setting that selects this pipeline."""
+        return str(self.model_path)
+
+    @property
+    def package(self) -> str:
+        """The package-style name ("en_" + meta name), as suggestions name the pipeline."""
+        return self.name if self.name.startswith(f"{self.lang}_") else f"{self.lang}_{self.name}"
+
+    @property
+    def origin(self) -> str:
+        """How suggestions from this pipeline are labelled ("package version")."""
+        return f"{self.package} {self.version}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_path": str(self.model_path), "name": self.name, "version": self.version,
+            "package": self.package, "lang": self.lang, "origin": self.origin, "base": self.base,
+            "components": self.components, "trained_at": self.trained_at, "documents": self.documents,
+            "train_documents": self.train_documents, "dev_documents": self.dev_documents,
+            "stance_train_documents": self.stance_train_documents,
+            "stance_dev_documents": self.stance_dev_documents,
+            "scores": self.scores, "labels": [asdict(x) for x in self.labels],
+            "learning_curve": [asdict(p) for p in self.curve], "steps": self.steps, "stopped": self.stopped,
+            "notes": self.notes, "seconds": round(self.seconds, 2),
+        }
+
+
+# ---- the progress logger (spaCy registry) ------------------------------------------------------
+
+_RUNS: dict[str, _RunHooks] = {}
+_RUNS_LOCK = threading.Lock()
+
+
+class _RunHooks:
+    """What the registered logger reports to, for one spaCy training run."""
+
+    def __init__(self, *, phase: str, progress: Progress | None, cancelled: Callable[[], bool] | None,
+                 deadline: float | None, max_steps: int, words_per_doc: float) -> None:
+        self.phase = phase
+        self.progress = progress
+        self.cancelled = cancelled
+        self.deadline = deadline
+        self.max_steps = max_steps
+        self.words_per_doc = max(words_per_doc, 1.0)
+        self.curve: list[CurvePoint] = []
+        self.steps = 0
+        self.loss: float | None = None
+        self.score: float | None = None
+        self.started = time.perf_counter()
+        self.time_up = False
+
+    def log_step(self, info: dict[str, Any] | None) -> None:
+        self.steps += 1
+        docs_seen = 0
+        epoch = 0
+        evaluated = False
+        if info is not None:
+            docs_seen = round(info.get("words", 0) / self.words_per_doc)
+            epoch = int(info.get("epoch", 0))
+            losses = info.get("losses") or {}
+            self.loss = float(sum(losses.values())) if losses else None
+            if info.get("score") is not None:
+                self.score = float(info["score"])
+                self.curve.append(CurvePoint(self.phase, int(info["step"]), docs_seen, self.score))
+                evaluated = True
+        if self.progress is not None:
+            self.progress(TrainProgress(
+                self.phase, f"training {self.phase}: step {self.steps}", step=self.steps,
+                max_steps=self.max_steps, epoch=epoch, loss=self.loss, score=self.score,
+                docs_seen=docs_seen or (self.curve[-1].docs_seen if self.curve else 0),
+                seconds=time.perf_counter() - self.started, evaluated=evaluated))
+        if self.cancelled is not None and self.cancelled():
+            raise TrainingCancelled()
+        if self.steps >= self.max_steps:
+            raise _Stop()
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.time_up = True
+            raise _Stop()
+
+    def finalize(self) -> None:
+        pass
+
+
+def _register_logger() -> None:
+    import spacy
+
+    @spacy.registry.loggers(LOGGER_NAME)
+    def progress_logger(run: str):  # noqa: ANN202 (spaCy logger factory)
+        def setup(nlp, stdout, stderr):  # noqa: ANN001, ANN202, ARG001
+            hooks = _RUNS[run]
+            return hooks.log_step, hooks.finalize
+
+        return setup
+
+
+# ---- configs -----------------------------------------------------------------------------------
+
+
+def _common_training(config: Any, *, train: Path, dev: Path, run: str, max_steps: int, seed: int) -> None:
+    config["paths"]["train"] = str(train)
+    config["paths"]["dev"] = str(dev)
+    training = config["training"]
+    training["max_steps"] = max_steps
+    training["eval_frequency"] = max(1, min(DEFAULT_EVAL_FREQUENCY, max_steps // 5))
+    training["seed"] = seed
+    training["logger"] = {"@loggers": LOGGER_NAME, "run": run}
+
+
+def _ner_config(lang: str, base: Language | None, base_name: str | None) -> Any:
+    from annotator.formats.export.spacy_bin import training_config
+
+    config = training_config(lang=lang, components=["ner"])
+    if base is None:
+        return config
+    if "ner" not in base.pipe_names:
+        raise AnnotatorError(Errors.E602, name=base_name, pipes=", ".join(base.pipe_names) or "none")
+    components: dict[str, Any] = {name: {"source": base_name} for name in base.pipe_names}
+    listened = any("ner" in getattr(proc, "listening_components", ()) for _n, proc in base.pipeline)
+    if listened:
+        # The recogniser gets its own copy of the shared embedding layer, so it can
+        # learn while the tagger and parser keep theirs frozen.
+        components["ner"]["replace_listeners"] = ["model.tok2vec"]
+    config["components"] = components
+    config["nlp"]["pipeline"] = list(base.pipe_names)
+    config["nlp"]["tokenizer"] = dict(base.config["nlp"]["tokenizer"])
+    config["training"]["frozen_components"] = [n for n in base.pipe_names if n != "ner"]
+    config["training"]["annotating_components"] = []
+    config["initialize"]["vectors"] = base_name if len(base.vocab.vectors) else None
+    # Only the recogniser learns, so only its scores choose the best checkpoint (the
+    # frozen tagger and parser would score 0 on documents without tags or trees).
+    weights = config["training"]["score_weights"]
+    for name in base.pipe_names:
+        for key in base.get_pipe_meta(name).default_score_weights:
+            if not key.startswith("ents_"):
+                weights[key] = None
+    return config
+
+
+# ---- training ----------------------------------------------------------------------------------
+
+
+def _spacy_run(config: Any, *, hooks: _RunHooks, work: Path, run: str) -> tuple[Path, Language]:
+    """Train one config with spaCy's loop; returns (best checkpoint, nlp) ."""
+    from spacy.training.initialize import init_nlp
+    from spacy.training.loop import train as spacy_train
+
+    output = work / f"run-{hooks.phase}"
+    output.mkdir(parents=True, exist_ok=True)
+    with _RUNS_LOCK:
+        _RUNS[run] = hooks
+    try:
+        nlp = init_nlp(config, use_gpu=-1)
+        try:
+            spacy_train(nlp, output, use_gpu=-1, stdout=io.StringIO(), stderr=io.StringIO())
+        except _Stop:
+            pass
+    finally:
+        with _RUNS_LOCK:
+            _RUNS.pop(run, None)
+    best = output / "model-best"
+    return (best if best.exists() else output / "model-last"), nlp
+
+
+def _docbin_stats(path: Path) -> tuple[int, int, Counter[str], Counter[str]]:
+    """(documents, words, entity label counts, category counts) of a DocBin file."""
+    import spacy
+    from spacy.tokens import DocBin
+
+    vocab = spacy.blank("xx").vocab
+    n = words = 0
+    ents: Counter[str] = Counter()
+    cats: Counter[str] = Counter()
+    for doc in DocBin().from_disk(path).get_docs(vocab):
+        n += 1
+        words += len(doc)
+        ents.update(e.label_ for e in doc.ents)
+        cats.update(k for k, v in doc.cats.items() if v >= 0.5)
+    return n, words, ents, cats
+
+
+def _evaluate(nlp: Language, path: Path) -> dict[str, Any]:
+    from spacy.training import Corpus
+
+    return nlp.evaluate(list(Corpus(str(path))(nlp)))
+
+
+def _label_scores(component: str, per_type: dict[str, dict[str, float]] | None,
+                  support: Counter[str]) -> list[LabelScore]:
+    rows = []
+    for label in sorted(set(per_type or {}) | set(support)):
+        s = (per_type or {}).get(label) or {}
+        rows.append(LabelScore(component, label, round(float(s.get("p", 0.0) or 0.0), 4),
+                               round(float(s.get("r", 0.0) or 0.0), 4), round(float(s.get("f", 0.0) or 0.0), 4),
+                               int(support.get(label, 0))))
+    return rows
+
+
+def models_folder(project_path: Path) -> Path:
+    """Where trained pipelines of a project go: ``<project stem>-models/`` beside it."""
+    return project_path.parent / f"{project_path.stem}-models"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "project"
+
+
+def _next_version(folder: Path, name: str) -> str:
+    taken = []
+    if folder.exists():
+        for child in folder.iterdir():
+            m = re.fullmatch(re.escape(name) + r"-0\.(\d+)\.0", child.name)
+            if m:
+                taken.append(int(m.group(1)))
+    return f"0.{max(taken, default=0) + 1}.0"
+
+
+def _check_replaceable(target: Path) -> None:
+    """A chosen output folder is replaced only when it is empty or a pipeline this
+    module saved: never a folder of the user's other files."""
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        try:
+            import json
+
+            ours = "annotator" in json.loads((target / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            ours = False
+        if not ours:
+            raise AnnotatorError(Errors.E605, path=target,
+                                 reason="it exists and holds other files; pick a new or empty folder")
+
+
+def _fix_saved_config(path: Path) -> None:
+    """The saved config names spaCy's console logger and no training files, so the
+    pipeline loads (and retrains with ``spacy train``) without this module or the
+    temporary data."""
+    import spacy.util
+
+    config = spacy.util.load_config(path / "config.cfg", interpolate=False)
+    config["training"]["logger"] = {"@loggers": "spacy.ConsoleLogger.v1", "progress_bar": False}
+    config["paths"]["train"] = None
+    config["paths"]["dev"] = None
+    config.to_disk(path / "config.cfg")
+
+
+def train(project: Project, *, base: str | None = None, components: Sequence[str] = COMPONENTS,
+          max_minutes: float | None = None, max_steps: int | None = None, progress: Progress | None = None,
+          cancelled: Callable[[], bool] | None = None, out_dir: str | Path | None = None,
+          seed: int = 0) -> TrainSummary:
+    """Train a pipeline on the project's finished documents and save it.
+
+    Parameters
+    ----------
+    base:
+        An installed pipeline or a pipeline folder to fine-tune the recogniser from
+        (its other components are kept, frozen); None trains from scratch.
+    components:
+        "ner", "stance" or both (see the module notes).
+    max_minutes:
+        Time budget for the whole run; when spent, each training run keeps its best
+        checkpoint so far (recorded in ``summary.stopped``).
+    max_steps:
+        Update steps per training run (default 2000); the dev split is scored five
+        times a run at least.
+    progress:
+        Called with a :class:`TrainProgress` at each phase and each training step.
+    cancelled:
+        Polled at each step; when true, :class:`TrainingCancelled` is raised and no
+        pipeline is saved.
+    out_dir:
+        Where to save the pipeline; by default ``<project>-models/<name>-<version>``.
+
+    Returns
+    -------
+    TrainSummary
+        Where the pipeline is, its name and version, data sizes, per-label scores on
+        the dev split and the learning curve; the same figures are in the pipeline's
+        ``meta.json`` under ``"annotator"``.
+
+    Raises
+    ------
+    AnnotatorError
+        E601 with too few finished documents, E602 for a base without a recogniser,
+        E603 for an unknown component, E604 when nothing could be trained.
+    """
+    import spacy
+
+    from annotator.services.exporting import export, tokenizer_language
+
+    started = time.perf_counter()
+    deadline = time.monotonic() + max_minutes * 60 if max_minutes else None
+    wanted = [c.strip() for c in components if c.strip()]
+    unknown = [c for c in wanted if c not in COMPONENTS]
+    if unknown or not wanted:
+        raise AnnotatorError(Errors.E603, name=", ".join(unknown) or "(none)", known=", ".join(COMPONENTS))
+    done = project.done_doc_ids()
+    if len(done) < MIN_DOCUMENTS:
+        raise AnnotatorError(Errors.E601, found=len(done), needed=MIN_DOCUMENTS)
+    steps_cap = max_steps if max_steps and max_steps > 0 else DEFAULT_MAX_STEPS
+
+    def report(phase: str, message: str) -> None:
+        if progress is not None:
+            progress(TrainProgress(phase, message, seconds=time.perf_counter() - started))
+        if cancelled is not None and cancelled():
+            raise TrainingCancelled()
+
+    name = f"annotator_{_slug(project.path.stem)}"
+    if out_dir is None:
+        folder = models_folder(project.path)
+        version = _next_version(folder, name)
+        target = folder / f"{name}-{version}"
+    else:
+        target = Path(out_dir)
+        version = _next_version(target.parent, name)
+        _check_replaceable(target)
+    summary = TrainSummary(target, name, version, base, [], datetime.now(UTC).isoformat(timespec="seconds"),
+                           documents=len(done))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".training-", dir=target.parent))
+    try:
+        report("export", f"exporting {len(done)} finished documents")
+        data = work / "data"
+        exported = export(project, format="spacy", out=data, split=SPLIT, seed=seed,
+                          stance_docs="stance" in wanted)
+        if exported.not_aligned:
+            summary.notes.append(f"{len(exported.not_aligned)} span(s) could not be aligned to tokens "
+                                 f"and were left out (see the export report)")
+        lang = tokenizer_language(project.setting("model", "auto"))
+        report("init", f"loading the base pipeline {base}" if base else "preparing the training configs")
+        base_nlp = None
+        if base is not None:
+            try:
+                base_nlp = spacy.load(base)
+            except (OSError, ImportError, ValueError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                raise AnnotatorError(Errors.E301, name=base, reason=reason) from None
+            lang = base_nlp.lang
+        _register_logger()
+        n_train, words, _ents, _cats = _docbin_stats(data / "train.spacy")
+        n_dev, _w, dev_ents, _c = _docbin_stats(data / "dev.spacy")
+        summary.train_documents, summary.dev_documents = n_train, n_dev
+
+        def budget(share: float) -> float | None:
+            if deadline is None:
+                return None
+            return time.monotonic() + max(0.0, deadline - time.monotonic()) * share
+
+        pipeline: Language | None = None
+        ner_scores: dict[str, Any] = {}
+        stance_todo = "stance" in wanted
+        stance_config_path = data / "stance-config.cfg"
+        if stance_todo and not stance_config_path.exists():
+            summary.notes.append("stance not trained: " + str(
+                exported.extra.get("stance_config") or "no stance annotations in the finished documents"))
+            stance_todo = False
+        if "ner" in wanted:
+            if not sum(exported.spans.get("entity", {}).values()):
+                summary.notes.append("ner not trained: the finished documents hold no entity spans")
+            else:
+                run = uuid.uuid4().hex
+                config = _ner_config(lang, base_nlp, base)
+                _common_training(config, train=data / "train.spacy", dev=data / "dev.spacy", run=run,
+                                 max_steps=steps_cap, seed=seed)
+                hooks = _RunHooks(phase="ner", progress=progress, cancelled=cancelled,
+                                  deadline=budget(0.7 if stance_todo else 1.0), max_steps=steps_cap,
+                                  words_per_doc=words / max(n_train, 1))
+                best, _ = _spacy_run(config, hooks=hooks, work=work, run=run)
+                summary.curve.extend(hooks.curve)
+                summary.steps["ner"] = hooks.steps
+                if hooks.time_up:
+                    summary.stopped["ner"] = "time budget spent; the best checkpoint is kept"
+                pipeline = spacy.load(best)
+                # The best checkpoint's dev scores, as spaCy's loop recorded them.
+                ner_scores = dict(pipeline.meta.get("performance") or {})
+                summary.components.append("ner")
+        stance_nlp = None
+        if stance_todo:
+            import spacy.util
+
+            s_train, s_words, _e, _c = _docbin_stats(data / "stance-train.spacy")
+            s_dev, _w, _e, s_dev_cats = _docbin_stats(data / "stance-dev.spacy")
+            summary.stance_train_documents, summary.stance_dev_documents = s_train, s_dev
+            run = uuid.uuid4().hex
+            config = spacy.util.load_config(stance_config_path)
+            _common_training(config, train=data / "stance-train.spacy", dev=data / "stance-dev.spacy",
+                             run=run, max_steps=steps_cap, seed=seed)
+            hooks = _RunHooks(phase="stance", progress=progress, cancelled=cancelled, deadline=budget(1.0),
+                              max_steps=steps_cap, words_per_doc=s_words / max(s_train, 1))
+            best, _ = _spacy_run(config, hooks=hooks, work=work, run=run)
+            summary.curve.extend(hooks.curve)
+            summary.steps["stance"] = hooks.steps
+            if hooks.time_up:
+                summary.stopped["stance"] = "time budget spent; the best checkpoint is kept"
+            stance_nlp = spacy.load(best)
+            if pipeline is None:
+                pipeline = base_nlp if base_nlp is not None else spacy.blank(lang)
+            textcat = stance_nlp.pipe_names[-1]
+            pipeline.add_pipe(stance_nlp.get_pipe_meta(textcat).factory, name=STANCE_COMPONENT,
+                              source=stance_nlp)
+            pipeline.disable_pipe(STANCE_COMPONENT)
+            summary.components.append("stance")
+        if pipeline is None:
+            raise AnnotatorError(Errors.E604, reason="; ".join(summary.notes) or "no component was trained")
+
+        report("evaluate", "scoring the held-out split")
+        if "ner" in summary.components:
+            scores = ner_scores if "ents_per_type" in ner_scores else _evaluate(pipeline, data / "dev.spacy")
+            for key in ("ents_p", "ents_r", "ents_f"):
+                summary.scores[key] = round(float(scores.get(key) or 0.0), 4)
+            summary.labels.extend(_label_scores("ner", scores.get("ents_per_type"), dev_ents))
+        if stance_nlp is not None:
+            scores = stance_nlp.meta.get("performance") or {}
+            if "cats_f_per_type" not in scores:
+                scores = _evaluate(stance_nlp, data / "stance-dev.spacy")
+            for key in ("cats_score", "cats_macro_p", "cats_macro_r", "cats_macro_f", "cats_macro_auc"):
+                if scores.get(key) is not None:
+                    summary.scores[f"stance_{key}"] = round(float(scores[key]), 4)
+            summary.labels.extend(_label_scores("stance", scores.get("cats_f_per_type"), s_dev_cats))
+
+        report("save", f"saving the pipeline to {target}")
+        summary.lang = pipeline.lang
+        summary.seconds = time.perf_counter() - started
+        pipeline.meta.update({
+            "name": name, "version": version,
+            "description": (f"Trained by annotator on {summary.train_documents} finished documents of "
+                            f"{project.path.name}" + (f", fine-tuned from {base}" if base else "")),
+            "performance": {**pipeline.meta.get("performance", {}), **summary.scores},
+            "annotator": {**summary.to_dict(), "project": str(project.path), "export": exported.to_dict()},
+        })
+        staging = work / "pipeline"
+        pipeline.to_disk(staging)
+        _fix_saved_config(staging)
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.move(str(staging), target)
+        return summary
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+# ---- helpers for the window --------------------------------------------------------------------
+
+
+def base_choices() -> list[str]:
+    """Installed pipelines that can serve as ``base`` (those with a recogniser are
+    not told apart here: loading each one to look would take seconds)."""
+    from annotator.nlp.pipelines import installed_pipelines
+
+    return [p.name for p in installed_pipelines() if p.source == "package"]
+
+
+def use_model(project: Project, *, model_path: str | Path) -> str:
+    """Switch the project's suggestions to a pipeline folder; returns the previous
+    ``model`` setting. Suggestions already stored stay until the next suggestion
+    run, which replaces pending ones only (never a span a person decided)."""
+    from annotator.nlp.pipelines import check_model_setting
+
+    previous = project.setting("model", "auto")
+    project.set_setting("model", check_model_setting(str(model_path)))
+    return previous
+
+
+def load_summary(model_path: str | Path) -> TrainSummary:
+    """The :class:`TrainSummary` recorded in a trained pipeline's ``meta.json`` (E605
+    for a folder that annotator did not train)."""
+    import json
+
+    path = Path(model_path)
+    try:
+        meta = json.loads((path / "meta.json").read_text(encoding="utf-8"))
+        info = meta["annotator"]
+        summary = TrainSummary(
+            path, info["name"], info["version"], info.get("base"), list(info["components"]), info["trained_at"],
+            documents=info["documents"], train_documents=info["train_documents"],
+            dev_documents=info["dev_documents"], stance_train_documents=info.get("stance_train_documents", 0),
+            stance_dev_documents=info.get("stance_dev_documents", 0), scores=dict(info.get("scores", {})),
+            labels=[LabelScore(**row) for row in info.get("labels", [])],
+            curve=[CurvePoint(**row) for row in info.get("learning_curve", [])],
+            steps=dict(info.get("steps", {})), stopped=dict(info.get("stopped", {})),
+            notes=list(info.get("notes", [])), seconds=float(info.get("seconds", 0.0)),
+            lang=info.get("lang", meta.get("lang", "en")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise AnnotatorError(Errors.E605, path=path, reason=f"{type(exc).__name__}: {exc}") from None
+    return summary
+
+
+def train_job(task: Any, project_path: str, **options: Any) -> TrainSummary:
+    """:func:`train` as a background job (``fn(task, ...)`` of the window's workers).
+
+    It opens its own connection to the project; ``task.progress`` gets
+    (step, max steps, text) for each step, ``task.post`` every evaluation and phase
+    change (a :class:`TrainProgress`), and ``task.cancelled`` is polled.
+    """
+    from annotator.storage import open_project
+
+    last: dict[str, Any] = {"phase": None}
+
+    def progress(event: TrainProgress) -> None:
+        if event.phase in ("ner", "stance"):
+            loss = f"{event.loss:.3f}" if event.loss is not None else "–"
+            score = f"{event.score:.3f}" if event.score is not None else "–"
+            text = (f"Training {event.phase}: step {event.step:,}"
+                    + (f" of {event.max_steps:,}" if event.max_steps else "")
+                    + f" · loss {loss} · dev score {score} · {event.docs_seen:,} documents seen")
+        else:
+            text = event.message[:1].upper() + event.message[1:] + "…"
+        task.progress(event.step, event.max_steps or 0, text)
+        if event.evaluated or event.phase != last["phase"]:
+            last["phase"] = event.phase
+            task.post(event)
+
+    with open_project(project_path) as project:
+        return train(project, progress=progress, cancelled=task.cancelled, **options)
