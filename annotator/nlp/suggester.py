@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.model import SpanDraft
@@ -24,6 +25,9 @@ from annotator.nlp.pipelines import (
     load_pipeline,
 )
 from annotator.nlp.stance import STANCE_RULES_VERSION, CueLexicon, StanceSuggester
+
+#: Name of the stance classifier component that ``annotator train`` adds.
+STANCE_COMPONENT = "stance"
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -49,7 +53,13 @@ class Suggester:
         self.entities = EntitySuggester(scheme=scheme, origin=pipeline.origin, ner_labels=pipeline.ner_labels,
                                         patterns=self.patterns)
         self.stances = StanceSuggester(scheme=scheme, lexicon=self.lexicon)
+        #: A stance classifier trained by ``annotator train`` (a disabled textcat
+        #: named "stance"): it relabels the rules' proposals with real probabilities.
+        self.stance_model = (self.nlp.get_pipe(STANCE_COMPONENT)
+                             if STANCE_COMPONENT in self.nlp.component_names else None)
         name = f"{pipeline.name}-{pipeline.version}+stance-{STANCE_RULES_VERSION}.{self.lexicon.version}"
+        if self.stance_model is not None:
+            name += "+stance-model"
         custom = {"cues": cues or None, "patterns": self.patterns if self.patterns != "auto" else None}
         if any(custom.values()):
             digest = hashlib.sha256(json.dumps(custom, sort_keys=True).encode()).hexdigest()[:8]
@@ -76,7 +86,31 @@ class Suggester:
     def drafts(self, doc: Doc) -> list[SpanDraft]:
         """All suggestions for one processed document: entities, then stances."""
         entities = self.entities.suggest(doc)
-        return entities + self.stances.suggest(doc, entities)
+        stances = self.stances.suggest(doc, entities)
+        if self.stance_model is not None and stances:
+            stances = self._classify_stances(doc.text, stances)
+        return entities + stances
+
+    def _classify_stances(self, text: str, stances: list[SpanDraft]) -> list[SpanDraft]:
+        """Relabel the rules' (sentence, target) proposals with the trained classifier.
+
+        The classifier was trained on "target: sentence" texts (the export's stance
+        docs), so it sees the same here. Its top category becomes the label and its
+        probability the score; the rule's cue is kept for the tooltip.
+        """
+        docs = [self.nlp.make_doc(f"{d.target}: {text[d.start:d.end].strip()}") for d in stances]
+        labels = set(self.scheme.label_names("stance"))
+        out = []
+        for draft, doc in zip(stances, self.stance_model.pipe(docs)):
+            cats = {k: v for k, v in doc.cats.items() if k in labels}
+            if not cats:
+                out.append(draft)
+                continue
+            label, score = max(cats.items(), key=lambda kv: kv[1])
+            out.append(replace(draft, label=label, score=round(float(score), 4),
+                               cue=f"model {self.pipeline.name}: {label} {score:.2f} (rules: {draft.label}, {draft.cue})",
+                               origin=f"{self.pipeline.origin} stance"))
+        return out
 
     def suggest(self, texts: Iterable[str], *, batch_size: int = 64, n_process: int = 1) -> Iterator[list[SpanDraft]]:
         """Suggestions for each text, in order, processing with ``nlp.pipe``."""

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import AnnotatorError, Errors
+from annotator.nlp.suggester import STANCE_COMPONENT
 from annotator.storage import Project
 
 if TYPE_CHECKING:
@@ -56,8 +57,6 @@ if TYPE_CHECKING:
 #: fifth for evaluation, smaller sets give a dev score of one or two articles.
 MIN_DOCUMENTS = 5
 COMPONENTS = ("ner", "stance")
-#: The name of the stance classifier in a trained pipeline.
-STANCE_COMPONENT = "stance"
 LOGGER_NAME = "annotator.TrainingProgress.v1"
 DEFAULT_MAX_STEPS = 2000
 DEFAULT_EVAL_FREQUENCY = 100

@@ -252,3 +252,26 @@ def test_an_output_folder_with_other_files_is_never_replaced(tmp_path):
         project.close()
     assert info.value.code == "E605"
     assert (out / "todo.txt").read_text(encoding="utf-8") == "keep me"
+
+
+@needs_base
+def test_trained_stance_classifier_relabels_the_rules_proposals(trained):
+    from annotator.nlp.suggester import load_suggester
+
+    path, summary, _events = trained
+    project = open_project(path, annotator="tester")
+    try:
+        suggester = load_suggester(summary.model_setting, scheme=project.scheme())
+    finally:
+        project.close()
+    assert suggester.stance_model is not None and suggester.name.endswith("+stance-model")
+    text = ("Chancellor Olaf Scholz said on Monday that Germany would not send troops to Ukraine. "
+            "Emmanuel Macron urged allies to keep sending weapons and aid to Kyiv.")
+    (drafts,) = list(suggester.suggest([text]))
+    stances = [d for d in drafts if d.layer == "stance"]
+    assert stances, "the rules propose stances for these sentences"
+    for d in stances:
+        assert d.label in {"FAVOR", "AGAINST", "NEUTRAL"}
+        assert 0.0 <= d.score <= 1.0
+        assert d.cue.startswith(f"model {suggester.pipeline.name}:") and "rules:" in d.cue
+        assert d.origin.endswith(" stance") and summary.package in d.origin
