@@ -331,44 +331,21 @@ class ExportFormat:
     is_dir: bool = False
 
 
-def _exporting() -> Any | None:
-    try:
-        from annotator.services import exporting
-    except ImportError:
-        return None
-    return exporting
-
-
 def export_formats() -> list[ExportFormat]:
-    """The export service's registered formats (empty when this build has none)."""
-    service = _exporting()
-    if service is None:
-        return []
-    registry: Any = None
-    for attr in ("available_formats", "formats", "FORMATS", "EXPORTERS", "REGISTRY"):
-        registry = getattr(service, attr, None)
-        if registry is not None:
-            break
-    if callable(registry):
-        registry = registry()
-    if registry is None:
-        return []
-    items = registry.items() if isinstance(registry, dict) else ((getattr(r, "name", r), r) for r in registry)
-    out = []
-    for name, spec in items:
-        description = spec if isinstance(spec, str) else getattr(spec, "description", "") or ""
-        suffix = getattr(spec, "suffix", "") or getattr(spec, "extension", "") or ""
-        out.append(ExportFormat(str(name), str(description or ""), str(suffix),
-                                bool(getattr(spec, "is_dir", False) or getattr(spec, "directory", False))))
-    return out
+    """The export service's registered formats. Every export writes into a folder
+    (with its report beside the data), so the destination is always a folder."""
+    from annotator.services import exporting
+
+    return [ExportFormat(name, description, "", True) for name, description in exporting.formats()]
 
 
 def _export_job(task: BackgroundTask, project_path: str, fmt: str, out: str, options: dict[str, Any]) -> Any:
-    service = _exporting()
+    from annotator.services import exporting
+
     project = open_project(project_path)
     try:
-        return service.export(project, format=fmt, out=out, progress=task.progress,
-                              cancelled=task.cancelled, **options)
+        return exporting.export(project, format=fmt, out=out, progress=task.progress,
+                                cancelled=task.cancelled, **options)
     finally:
         project.close()
 
@@ -402,7 +379,13 @@ class ExportDialog(_BackgroundDialog):
         form.addRow("Save to:", out_row)
         self.done_only = QCheckBox("Only documents marked done")
         self.done_only.setChecked(True)
+        self.done_only.setToolTip("Unfinished documents are exported with their unlabelled text marked "
+                                  "missing, never as 'no entities here'.")
         form.addRow("", self.done_only)
+        self.with_suggestions = QCheckBox("Include pending suggestions")
+        form.addRow("", self.with_suggestions)
+        self.stance_docs = QCheckBox("Also one document per stance and target (textcat, spaCy only)")
+        form.addRow("", self.stance_docs)
         self.format_box.currentIndexChanged.connect(self._format_changed)
         if not self.formats:
             self.start_button.setEnabled(False)
@@ -437,18 +420,27 @@ class ExportDialog(_BackgroundDialog):
         if fmt is None or not out:
             self.progress_text.setText("Choose a format and where to save.")
             return None
-        options: dict[str, Any] = {}
-        if self.done_only.isChecked():
-            options["done_only"] = True
+        options: dict[str, Any] = {
+            "include_all": not self.done_only.isChecked(),
+            "include_suggestions": self.with_suggestions.isChecked(),
+            "stance_docs": self.stance_docs.isChecked() and fmt.name == "spacy",
+        }
         return _export_job, (self.project_path, fmt.name, out, options), {}
 
     def _summary(self, result: Any) -> str:
         self.result = result
-        data = result.to_dict() if hasattr(result, "to_dict") else (result if isinstance(result, dict) else {})
-        rows = [(k.replace("_", " ").capitalize(), v) for k, v in data.items()
-                if isinstance(v, (int, float, str)) and not isinstance(v, bool)]
+        data = result.to_dict()
+        spans = sum(n for labels in data["spans"].values() for n in labels.values())
+        rows = [("Documents", data["documents"]), ("Spans", spans),
+                ("Overlaps resolved", len(data["overlaps_resolved"])),
+                ("Snapped to tokens", len(data["snapped"])), ("Not aligned", len(data["not_aligned"])),
+                ("Folder", data["folder"])]
+        if data["format"] == "spacy":
+            rows[1:1] = [("Train / dev", f"{data['train_documents']} / {data['dev_documents']}")]
         self.exported.emit(result)
-        return "<b>Export finished.</b>" + _summary_html(rows[:10])
+        note = (" Spans that could not be aligned are listed in export-report.json."
+                if data["not_aligned"] else "")
+        return "<b>Export finished.</b>" + _summary_html(rows) + note
 
 
 # -- shortcut sheet ---------------------------------------------------------------------

@@ -3,7 +3,6 @@ cancel; the shortcut sheet lists every key of the action registry; about."""
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from annotator.gui.dialogs import AboutDialog, ExportDialog, ImportDialog, export_formats
@@ -84,8 +83,43 @@ def test_export_dialog_lists_the_registered_formats(qtbot, project):
     qtbot.addWidget(dialog)
     names = [f.name for f in export_formats()]
     assert [dialog.format_box.itemData(i) for i in range(dialog.format_box.count())] == names
-    if not names:
-        pytest.skip("the export service is not in this build yet")
+    assert {"spacy", "jsonl", "prodigy", "doccano", "conll"} <= set(names)
+
+
+def test_export_dialog_exports_in_the_background_and_shows_the_summary(qtbot, project, tmp_path):
+    import json
+
+    from annotator.core.model import Span
+    from annotator.core.text import text_hash
+    from annotator.storage import NewDocument
+
+    text = "Kaja Kallas visited Kyiv on Monday."
+    (doc_id,), _ = project.add_documents([NewDocument(text, "Kallas in Kyiv", text_hash(text))])
+    project.add_span(doc_id, Span(0, 11, "PERSON"))
+    project.add_span(doc_id, Span(20, 24, "GPE"))
+    project.set_doc_status(doc_id, "done")
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("jsonl"))
+    out = tmp_path / "out"
+    dialog.out_edit.setText(str(out))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=30_000)
+    assert dialog.outcome == "succeeded", dialog.progress_text.text()
+    (written,) = [p for p in dialog.result.files if p.suffix == ".jsonl"]
+    record = json.loads(written.read_text(encoding="utf-8"))
+    assert [(e["text"], e["label"]) for e in record["entities"]] == [("Kaja Kallas", "PERSON"), ("Kyiv", "GPE")]
+    assert "Export finished" in dialog.progress_text.text()
+
+
+def test_export_dialog_shows_a_coded_error_when_nothing_is_done(qtbot, project, tmp_path):
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.out_edit.setText(str(tmp_path / "out"))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=30_000)
+    assert dialog.outcome == "failed"
+    assert "E401" in dialog.progress_text.text()
 
 
 def test_shortcut_sheet_lists_every_key_of_the_registry(qtbot, project):
