@@ -224,6 +224,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         os.environ.setdefault("ANNOTATOR_HOME", str(tmp / "home"))
+        # Window layouts saved during the run must not become the user's.
+        os.environ["XDG_CONFIG_HOME"] = str(tmp / "config")
         from annotator.gui.workers import prepare_subprocesses
 
         prepare_subprocesses()  # as annotator.gui.app.run() does before the window opens

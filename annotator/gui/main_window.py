@@ -90,6 +90,9 @@ class MainWindow(QMainWindow):
         if self.doc_list is not None:
             self.splitter.addWidget(self.doc_list)
         self.splitter.addWidget(self.editor)
+        # The article stays readable however the splitter or a saved layout is set.
+        self.editor.setMinimumWidth(440)
+        self.splitter.setCollapsible(self.splitter.indexOf(self.editor), False)
         self.splitter.setStretchFactor(self.splitter.count() - 1, 1)
         if self.doc_list is not None:
             self.splitter.setSizes([470, 930])
@@ -434,11 +437,25 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1360, 860)
+            self._first_geometry()
         if isinstance(state, QByteArray):
             self.restoreState(state)
         if isinstance(splitter, QByteArray):
             self.splitter.restoreState(splitter)
+
+    def _first_geometry(self) -> None:
+        """No saved layout: fill most of the screen (at most 1360x860), centred."""
+        screen = self.screen() or QApplication.primaryScreen()
+        if screen is None:
+            self.resize(1360, 860)
+            return
+        area = screen.availableGeometry()
+        width = min(1360, int(area.width() * 0.92))
+        height = min(860, int(area.height() * 0.9))
+        self.resize(width, height)
+        self.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
+        if self.doc_list is not None:
+            self.splitter.setSizes([int(width * 0.32), int(width * 0.68)])
 
     def save_layout(self) -> None:
         settings = self._settings()
