@@ -43,6 +43,7 @@ from annotator.storage import Project, open_project
 
 __all__ = [
     "AboutDialog",
+    "BackgroundDialog",
     "ExportDialog",
     "ImportDialog",
     "ShortcutEntry",
@@ -71,8 +72,14 @@ def _summary_html(rows: Sequence[tuple[str, object]]) -> str:
     return f"<table>{cells}</table>"
 
 
-class _BackgroundDialog(QDialog):
-    """Shared shape: a form, a progress bar with text, Start / Cancel / Close."""
+class BackgroundDialog(QDialog):
+    """Shared shape of dialogs that run a service in the background: a form, a
+    progress bar with text, Start / Cancel / Close. Subclasses give the job
+    (:meth:`_job`) and the text of its result (:meth:`_summary`); extra widgets go
+    above the buttons with :meth:`add_body_widget`."""
+
+    #: Shown while a cancelled job winds down.
+    cancelling_text = "Cancelling…"
 
     def __init__(self, title: str, start_text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -103,12 +110,26 @@ class _BackgroundDialog(QDialog):
         self.close_button.clicked.connect(self.accept)
         self.layout_.addWidget(self.buttons)
 
+    def add_body_widget(self, widget: QWidget, stretch: int = 0) -> None:
+        """Place a widget between the progress text and the buttons."""
+        self.layout_.insertWidget(self.layout_.indexOf(self.buttons), widget, stretch)
+
     # Subclasses: validate, then return (fn, args, kwargs) for run_in_background.
     def _job(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
         raise NotImplementedError
 
     def _summary(self, result: Any) -> str:
         raise NotImplementedError
+
+    def _runner(self) -> Callable[..., BackgroundTask]:
+        """How the job runs: a pool thread; CPU-heavy jobs use run_in_subprocess."""
+        return run_in_background
+
+    def _before_start(self) -> None:
+        """Reset what a previous run showed."""
+
+    def _on_item(self, item: object) -> None:
+        """An item the job posted (see BackgroundTask.post)."""
 
     def start(self) -> BackgroundTask | None:
         """Start the work (the Start button, or a caller such as drag-and-drop)."""
@@ -119,15 +140,20 @@ class _BackgroundDialog(QDialog):
             return None
         fn, args, kwargs = job
         self.outcome = None
+        self._before_start()
         self.form.setEnabled(False)
         self.start_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.show()
+        self.close_button.hide()
         self.progress_bar.setRange(0, 0)
         self.progress_bar.show()
         self.progress_text.setText("Starting…")
-        self.task = run_in_background(
+        self.task = self._runner()(
             fn, *args, on_progress=self._on_progress, on_done=self._on_done, on_error=self._on_error,
-            on_cancelled=self._on_cancelled, parent=self, name=self.windowTitle(), **kwargs,
+            on_cancelled=self._on_cancelled, on_item=self._on_item, parent=self, name=self.windowTitle(),
+            **kwargs,
         )
         status = getattr(self.parent(), "status", None)
         if status is not None and hasattr(status, "track"):
@@ -137,7 +163,7 @@ class _BackgroundDialog(QDialog):
     def _cancel_or_reject(self) -> None:
         if self.task is not None and self.task.is_running():
             self.task.cancel()
-            self.progress_text.setText("Cancelling…")
+            self.progress_text.setText(self.cancelling_text)
             self.cancel_button.setEnabled(False)
         else:
             self.reject()
@@ -152,7 +178,9 @@ class _BackgroundDialog(QDialog):
         if total > 0:
             self.progress_bar.setRange(0, total)
             self.progress_bar.setValue(min(done, total))
-        self.progress_text.setText(text)
+        else:  # no total known: a busy bar
+            self.progress_bar.setRange(0, 0)
+        self.progress_text.setText(html.escape(text))
 
     def _finish(self, outcome: str, message: str) -> None:
         self.outcome = outcome
@@ -192,7 +220,7 @@ def _import_job(task: BackgroundTask, project_path: str, paths: list[str], *, as
         project.close()
 
 
-class ImportDialog(_BackgroundDialog):
+class ImportDialog(BackgroundDialog):
     """Choose files or folders of articles and import them with progress.
 
     Emits :attr:`imported` with the service's ``ImportSummary`` when done.
@@ -350,7 +378,7 @@ def _export_job(task: BackgroundTask, project_path: str, fmt: str, out: str, opt
         project.close()
 
 
-class ExportDialog(_BackgroundDialog):
+class ExportDialog(BackgroundDialog):
     """Choose a format and a destination and export with progress."""
 
     exported = Signal(object)

@@ -13,7 +13,7 @@ suggestions" switches the project's ``model`` setting to the new pipeline.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +23,20 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
-    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
 from annotator.core.errors import AnnotatorError
+from annotator.gui.dialogs import BackgroundDialog
 from annotator.gui.workers import BackgroundTask, run_in_background, run_in_subprocess
 from annotator.services import training
 
@@ -138,7 +135,7 @@ class LearningCurve(QWidget):
         painter.end()
 
 
-class TrainDialog(QDialog):
+class TrainDialog(BackgroundDialog):
     """Train a pipeline on the project's finished documents, in the background.
 
     Parameters
@@ -157,21 +154,18 @@ class TrainDialog(QDialog):
     model_selected = Signal(str)
     #: The :class:`~annotator.services.training.TrainSummary` of a finished run.
     trained = Signal(object)
+    cancelling_text = "Cancelling… (at the end of the current step)"
 
     def __init__(self, project_path: str | Path, parent: QWidget | None = None, *, in_process: bool = False) -> None:
-        super().__init__(parent)
+        super().__init__("Train a model", "&Train", parent)
         self.project_path = Path(project_path)
         self.in_process = in_process
-        self.task: BackgroundTask | None = None
-        self.outcome: str | None = None
         self.summary: training.TrainSummary | None = None
-        self.setWindowTitle("Train a model")
         self.setMinimumWidth(620)
         self.resize(680, 760)
-        layout = QVBoxLayout(self)
 
-        self.form = QWidget(self)
         form = QFormLayout(self.form)
+        form.setContentsMargins(0, 0, 0, 0)
         self.base_combo = QComboBox(self.form)
         self.base_combo.setEditable(True)
         self.base_combo.addItem(FROM_SCRATCH)
@@ -201,20 +195,11 @@ class TrainDialog(QDialog):
         self.minutes_spin.setSpecialValueText("no limit")
         self.minutes_spin.setSuffix(" min")
         form.addRow("Time &limit:", self.minutes_spin)
-        layout.addWidget(self.form)
-
-        self.progress_bar = QProgressBar(self)
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.hide()
-        self.progress_text = QLabel("Trains on the documents marked done; a fifth of them is held out "
-                                    "to score the model.", self)
-        self.progress_text.setWordWrap(True)
-        self.progress_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.progress_text)
+        self.progress_text.setText("Trains on the documents marked done; a fifth of them is held out "
+                                   "to score the model.")
 
         self.curve = LearningCurve(self)
-        layout.addWidget(self.curve, 2)
+        self.add_body_widget(self.curve, 2)
         self.table = QTableWidget(0, 6, self)
         self.table.setHorizontalHeaderLabels(["Component", "Label", "Precision", "Recall", "F1", "Support"])
         self.table.verticalHeader().hide()
@@ -223,22 +208,12 @@ class TrainDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setMinimumHeight(180)
-        layout.addWidget(self.table, 2)
+        self.add_body_widget(self.table, 2)
 
-        self.buttons = QDialogButtonBox(self)
-        self.start_button = self.buttons.addButton("&Train", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.start_button.setDefault(True)
         self.use_button = QPushButton("&Use this model for suggestions", self)
         self.use_button.setEnabled(False)
         self.buttons.addButton(self.use_button, QDialogButtonBox.ButtonRole.ActionRole)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        self.close_button.hide()
-        self.start_button.clicked.connect(self.start)
         self.use_button.clicked.connect(self.use_model)
-        self.cancel_button.clicked.connect(self._cancel_or_reject)
-        self.close_button.clicked.connect(self.accept)
-        layout.addWidget(self.buttons)
 
     # -- options ----------------------------------------------------------------------
 
@@ -255,79 +230,39 @@ class TrainDialog(QDialog):
         return {"base": self.base(), "components": self.components(), "max_steps": self.steps_spin.value(),
                 "max_minutes": minutes if minutes > 0 else None}
 
-    # -- the run --------------------------------------------------------------------
+    # -- the run (BackgroundDialog hooks) ----------------------------------------------
 
-    def start(self) -> BackgroundTask | None:
-        """Start training (the Train button)."""
-        if self.task is not None and self.task.is_running():
-            return self.task
+    def _job(self) -> tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]] | None:
         if not self.components():
             self.progress_text.setText("Choose what to train: entities, stances or both.")
             return None
-        self.outcome = None
+        return training.train_job, (str(self.project_path),), self.options()
+
+    def _runner(self) -> Callable[..., BackgroundTask]:
+        # spaCy training holds the GIL for long stretches: a child process keeps
+        # the window responsive.
+        return run_in_background if self.in_process else run_in_subprocess
+
+    def _before_start(self) -> None:
         self.summary = None
         self.curve.clear()
         self.table.setRowCount(0)
-        self.form.setEnabled(False)
-        self.start_button.setEnabled(False)
         self.use_button.setEnabled(False)
-        self.cancel_button.show()
-        self.cancel_button.setEnabled(True)
-        self.close_button.hide()
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.show()
-        self.progress_text.setText("Starting…")
-        runner = run_in_background if self.in_process else run_in_subprocess
-        self.task = runner(training.train_job, str(self.project_path), on_progress=self._on_progress,
-                           on_item=self._on_item, on_done=self._on_done, on_error=self._on_error,
-                           on_cancelled=self._on_cancelled, parent=self, name="Training", **self.options())
-        status = getattr(self.parent(), "status", None)
-        if status is not None and hasattr(status, "track"):
-            status.track(self.task, "Training")
-        return self.task
-
-    def _cancel_or_reject(self) -> None:
-        if self.task is not None and self.task.is_running():
-            self.task.cancel()
-            self.progress_text.setText("Cancelling… (at the end of the current step)")
-            self.cancel_button.setEnabled(False)
-        else:
-            self.reject()
-
-    def reject(self) -> None:
-        if self.task is not None and self.task.is_running():
-            self.task.cancel()
-        super().reject()
-
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        if total > 0:
-            self.progress_bar.setRange(0, total)
-            self.progress_bar.setValue(min(done, total))
-        else:
-            self.progress_bar.setRange(0, 0)
-        self.progress_text.setText(html.escape(text))
 
     def _on_item(self, event: object) -> None:
         if isinstance(event, training.TrainProgress) and event.evaluated and event.score is not None:
             self.curve.add_point(event.phase, event.docs_seen, event.score)
 
-    def _finish(self, outcome: str, message: str) -> None:
-        self.outcome = outcome
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(1 if outcome == "succeeded" else 0)
-        self.progress_text.setText(message)
-        self.cancel_button.hide()
-        self.close_button.show()
-        self.form.setEnabled(True)
-        self.start_button.setEnabled(True)
+    def _summary(self, summary: training.TrainSummary) -> str:
+        self.show_summary(summary)
+        self.trained.emit(summary)
+        return self._summary_text(summary)
 
     def _on_done(self, summary: training.TrainSummary) -> None:
-        self.show_summary(summary)
-        self._finish("succeeded", self._summary_text(summary))
+        super()._on_done(summary)
         self.use_button.setEnabled(True)
         self.use_button.setDefault(True)
         self.use_button.setFocus()
-        self.trained.emit(summary)
 
     def _on_error(self, exc: BaseException) -> None:
         text = str(exc) if isinstance(exc, AnnotatorError) else f"{type(exc).__name__}: {exc}"
