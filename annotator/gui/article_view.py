@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QPlainTextDocumentLayout,
     QPlainTextEdit,
     QToolTip,
     QVBoxLayout,
@@ -114,6 +115,24 @@ class _Margin(QWidget):
         p.end()
 
 
+class _ParagraphLayout(QPlainTextDocumentLayout):
+    """QPlainTextEdit's layout, with space after each paragraph.
+
+    QPlainTextEdit ignores block margins; growing each block's bounding rect is
+    the one place its painting, hit testing and our highlight geometry all read
+    from, so the extra space stays consistent everywhere.
+    """
+
+    PARAGRAPH_SPACING = 7.0
+
+    def blockBoundingRect(self, block) -> QRectF:  # noqa: N802 - Qt override
+        """QPlainTextDocumentLayout.blockBoundingRect, plus the paragraph spacing."""
+        rect = super().blockBoundingRect(block)
+        if not rect.isValid():
+            return rect
+        return QRectF(rect.x(), rect.y(), rect.width(), rect.height() + self.PARAGRAPH_SPACING)
+
+
 class ArticleView(QPlainTextEdit):
     """Read-only article text with highlights painted over the visible blocks.
 
@@ -138,6 +157,7 @@ class ArticleView(QPlainTextEdit):
         font = QFont(self.font())
         font.setPointSizeF(max(font.pointSizeF(), 10.5) + 1.5)
         self.setFont(font)
+        self.document().setDocumentLayout(_ParagraphLayout(self.document()))
         self.document().setDocumentMargin(14)
         self._index = Utf16Index("")
         self._text = ""
