@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
@@ -36,6 +36,10 @@ from annotator.gui.workers import (
 )
 from annotator.services.projects import create_project, default_project_path
 from annotator.storage import Project, open_project
+
+if TYPE_CHECKING:  # main_window and this module use each other; at run time each imports the other lazily
+    from annotator.gui.main_window import MainWindow
+    from annotator.services.suggesting import SuggestAhead
 
 __all__ = [
     "apply_theme",
@@ -261,28 +265,15 @@ def prepare_project(project_path: Path | None) -> tuple[Project, bool]:
 # -- background suggestions -------------------------------------------------------------
 
 
-def _suggesting() -> Any | None:
-    """The suggestion service, when installed in this build."""
-    try:
-        from annotator.services import suggesting
-    except ImportError:
-        return None
-    return suggesting
-
-
-def start_suggestions(window: QWidget, project_path: Path | str, *,
-                      doc_ids: list[int] | None = None) -> BackgroundTask | None:
+def start_suggestions(window: MainWindow, project_path: Path | str, *,
+                      doc_ids: list[int] | None = None) -> BackgroundTask:
     """Compute suggestions for the project's documents in the background.
 
     A child process (:func:`annotator.gui.jobs.suggest_job`; a thread would fight
     the UI thread for the GIL) loads the project's pipeline, reports it to the
     status bar, stores each document's suggestions through its own connection and
-    tells the window which document changed, so that only that one repaints. Returns the task, or None when this build has no suggestion
-    service.
+    tells the window which document changed, so that only that one repaints.
     """
-    service = _suggesting()
-    if service is None or not hasattr(service, "suggest_project"):
-        return None
     from annotator.gui.jobs import suggest_job
 
     def on_item(item: object) -> None:
@@ -295,24 +286,19 @@ def start_suggestions(window: QWidget, project_path: Path | str, *,
         changed = list(summary.get("doc_ids", []))
         if changed:
             _documents_changed(window, changed)
-        status = getattr(window, "status", None)
-        if status is not None and hasattr(status, "showMessage") and summary.get("documents"):
-            status.showMessage(f"Suggested {summary['documents']:,} documents "
+        if summary.get("documents"):
+            window.status.showMessage(f"Suggested {summary['documents']:,} documents "
                                f"({summary['spans']:,} spans) in {summary['seconds']:.1f} s", 8000)
 
     def on_error(exc: BaseException) -> None:
-        status = getattr(window, "status", None)
-        if status is not None and hasattr(status, "set_pipeline") and isinstance(exc, AnnotatorError):
-            status.set_pipeline(None, rules_only=True, detail=str(exc))
+        if isinstance(exc, AnnotatorError):
+            window.status.set_pipeline(None, rules_only=True, detail=str(exc))
         show_error(window, exc, title="Annotator — suggestions stopped")
 
     task = run_in_subprocess(suggest_job, str(project_path), doc_ids, on_item=on_item, on_done=on_done,
                              on_error=on_error, parent=window, name="suggest")
-    status = getattr(window, "status", None)
-    if status is not None and hasattr(status, "track"):
-        status.track(task, "Suggesting")
-    if status is not None and hasattr(status, "set_pipeline"):
-        status.set_pipeline(None, loading=True)
+    window.status.track(task, "Suggesting")
+    window.status.set_pipeline(None, loading=True)
     return task
 
 
@@ -323,47 +309,42 @@ class _AheadRelay(QObject):
     failed = Signal(object)
 
 
-def attach_suggest_ahead(window: QWidget, *, ahead: int = 5) -> Any | None:
+def attach_suggest_ahead(window: MainWindow, *, ahead: int = 5) -> SuggestAhead:
     """Keep the next ``ahead`` documents after the open one suggested, in the background.
 
-    Returns the service's ``SuggestAhead`` (closed when the window is destroyed),
-    or None when this build has no suggestion service.
+    Returns the service's ``SuggestAhead`` (closed when the window is destroyed).
     """
-    service = _suggesting()
-    project = getattr(window, "project", None)
-    editor = getattr(window, "editor", None)
-    if service is None or not hasattr(service, "SuggestAhead") or project is None or editor is None:
-        return None
+    from annotator.services.suggesting import SuggestAhead
+
+    project = window.project
+    editor = window.editor
     relay = _AheadRelay(window)
     relay.ready.connect(lambda doc_id: _documents_changed(window, [doc_id]),
                         Qt.ConnectionType.QueuedConnection)
     relay.failed.connect(lambda exc: window.statusBar().showMessage(f"Suggesting ahead stopped: {exc}", 10_000),
                          Qt.ConnectionType.QueuedConnection)
-    helper = service.SuggestAhead(project.path, ahead=ahead, on_ready=relay.ready.emit,
+    helper = SuggestAhead(project.path, ahead=ahead, on_ready=relay.ready.emit,
                                   on_error=relay.failed.emit, annotator=project.annotator)
 
     def queue_from(doc_id: int) -> None:
         ids = [doc_id]
-        doc_list = getattr(window, "doc_list", None)
-        step_fn = getattr(doc_list, "next_doc_id", None)
         current = doc_id
-        while step_fn is not None and len(ids) < ahead:
-            current = step_fn(current, 1)
+        while len(ids) < ahead:
+            current = window.doc_list.next_doc_id(current, 1)
             if current is None or current in ids:
                 break
             ids.append(current)
         helper.request(ids)
 
-    if hasattr(editor, "document_loaded"):
-        previous = getattr(window, "_suggest_ahead_queue", None)
-        if previous is not None:  # re-attached after a model or project switch
-            try:
-                editor.document_loaded.disconnect(previous)
-            except (RuntimeError, TypeError):
-                pass
-        editor.document_loaded.connect(queue_from)
-        window._suggest_ahead_queue = queue_from  # type: ignore[attr-defined]
-    if getattr(editor, "doc_id", None) is not None:
+    previous = getattr(window, "_suggest_ahead_queue", None)
+    if previous is not None:  # re-attached after a model or project switch
+        try:
+            editor.document_loaded.disconnect(previous)
+        except (RuntimeError, TypeError):
+            pass
+    editor.document_loaded.connect(queue_from)
+    window._suggest_ahead_queue = queue_from  # type: ignore[attr-defined]
+    if editor.doc_id is not None:
         queue_from(editor.doc_id)
     window.destroyed.connect(lambda *_: helper.close(wait=None))
     QApplication.instance().aboutToQuit.connect(lambda: helper.close(wait=5.0))
@@ -371,24 +352,15 @@ def attach_suggest_ahead(window: QWidget, *, ahead: int = 5) -> Any | None:
     return helper
 
 
-def _show_pipeline(window: QWidget, info: dict[str, Any]) -> None:
-    status = getattr(window, "status", None)
-    if status is None or not hasattr(status, "set_pipeline"):
-        return
+def _show_pipeline(window: MainWindow, info: dict[str, Any]) -> None:
     rules_only = bool(info.get("rules_only"))
-    status.set_pipeline(None if rules_only else str(info.get("name")), rules_only=rules_only,
+    window.status.set_pipeline(None if rules_only else str(info.get("name")), rules_only=rules_only,
                         detail=str(info.get("description", "")))
 
 
-def _documents_changed(window: QWidget, doc_ids: list[int]) -> None:
+def _documents_changed(window: MainWindow, doc_ids: list[int]) -> None:
     """Tell the window that documents got new spans from a background worker."""
-    hook = getattr(window, "documents_changed", None)
-    if callable(hook):
-        hook(doc_ids)
-        return
-    doc_list = getattr(window, "doc_list", None)
-    if doc_list is not None and hasattr(doc_list, "refresh_docs"):
-        doc_list.refresh_docs(doc_ids)
+    window.documents_changed(doc_ids)
 
 
 # -- the window --------------------------------------------------------------------------

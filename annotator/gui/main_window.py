@@ -12,7 +12,6 @@ keeps working without it (tests of one part do not need every other part).
 
 from __future__ import annotations
 
-import importlib
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -27,7 +26,6 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
-    QStatusBar,
     QWidget,
 )
 
@@ -35,6 +33,17 @@ from annotator.core.errors import AnnotatorError
 from annotator.gui.actions import build_actions
 from annotator.gui.article_view import AnnotationEditor
 from annotator.gui.commands import push_decision
+from annotator.gui.dialogs import (
+    AboutDialog,
+    ExportDialog,
+    ImportDialog,
+    ShortcutSheet,
+    start_import,
+)
+from annotator.gui.document_list import DocumentListPanel
+from annotator.gui.palette import LabelPalette
+from annotator.gui.status import StatusBar
+from annotator.gui.train_dialog import TrainDialog
 from annotator.services.session import (
     CHAR_MODE_SETTING,
     AnnotationSession,
@@ -47,14 +56,6 @@ from annotator.storage import Project
 __all__ = ["MainWindow"]
 
 LAST_DOC_SETTING = "gui.last_doc"
-
-
-def _optional(module: str, name: str) -> Any | None:
-    """A class from another part of the GUI, or None when that part is not built."""
-    try:
-        return getattr(importlib.import_module(f"annotator.gui.{module}"), name)
-    except (ImportError, AttributeError):
-        return None
 
 
 class MainWindow(QMainWindow):
@@ -87,30 +88,25 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("MainSplitter")
         self.doc_list = self._make_doc_list(project)
-        if self.doc_list is not None:
-            self.splitter.addWidget(self.doc_list)
+        self.splitter.addWidget(self.doc_list)
         self.splitter.addWidget(self.editor)
         # The article stays readable however the splitter or a saved layout is set.
         self.editor.setMinimumWidth(440)
         self.splitter.setCollapsible(self.splitter.indexOf(self.editor), False)
         self.splitter.setStretchFactor(self.splitter.count() - 1, 1)
-        if self.doc_list is not None:
-            self.splitter.setSizes([470, 930])
+        self.splitter.setSizes([470, 930])
         self.setCentralWidget(self.splitter)
 
-        palette_cls = _optional("palette", "LabelPalette")
-        self.palette = palette_cls(project.scheme(), self) if palette_cls else None
-        if self.palette is not None:
-            self.palette.label_chosen.connect(self._label_chosen)
-            dock = QDockWidget("Labels", self)
-            dock.setObjectName("LabelsDock")
-            dock.setWidget(self.palette)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            self.palette_dock = dock
-        status_cls = _optional("status", "StatusBar")
-        self.status = status_cls(self) if status_cls else QStatusBar(self)
+        self.palette = LabelPalette(project.scheme(), self)
+        self.palette.label_chosen.connect(self._label_chosen)
+        dock = QDockWidget("Labels", self)
+        dock.setObjectName("LabelsDock")
+        dock.setWidget(self.palette)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.palette_dock = dock
+        self.status = StatusBar(self)
         self.setStatusBar(self.status)
 
         self.actions_by_id = build_actions(self)
@@ -146,8 +142,7 @@ class MainWindow(QMainWindow):
         if version == self._data_version:
             return False
         self._data_version = version
-        if self.doc_list is not None and hasattr(self.doc_list, "refresh_all"):
-            self.doc_list.refresh_all()
+        self.doc_list.refresh_all()
         if self.editor.doc_id is None:
             self._open_start_document()
         else:
@@ -157,11 +152,8 @@ class MainWindow(QMainWindow):
 
     # -- parts ------------------------------------------------------------------------
 
-    def _make_doc_list(self, project: Project) -> QWidget | None:
-        panel_cls = _optional("document_list", "DocumentListPanel")
-        if panel_cls is None:
-            return None
-        panel = panel_cls(project, self)
+    def _make_doc_list(self, project: Project) -> DocumentListPanel:
+        panel = DocumentListPanel(project, self)
         panel.document_activated.connect(self._doc_activated)
         return panel
 
@@ -170,8 +162,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{name} — Annotator")
 
     def _refresh_progress(self) -> None:
-        if hasattr(self.status, "refresh_progress"):
-            self.status.refresh_progress(self.project)
+        self.status.refresh_progress(self.project)
 
     def _open_start_document(self) -> None:
         last = self.project.setting(LAST_DOC_SETTING)
@@ -194,8 +185,7 @@ class MainWindow(QMainWindow):
         self.editor.load_document(doc_id)
 
     def _document_loaded(self, doc_id: int) -> None:
-        if self.doc_list is not None and hasattr(self.doc_list, "select_doc"):
-            self.doc_list.select_doc(doc_id)
+        self.doc_list.select_doc(doc_id)
         if self.project.setting(LAST_DOC_SETTING) != doc_id:
             self.project.set_setting(LAST_DOC_SETTING, doc_id)
 
@@ -207,10 +197,9 @@ class MainWindow(QMainWindow):
         current = self.editor.doc_id
         if current is None:
             return self.project.first_open_doc_id()
-        if self.doc_list is not None and hasattr(self.doc_list, "next_doc_id"):
-            found = self.doc_list.next_doc_id(current, step)
-            if found is not None:
-                return found
+        found = self.doc_list.next_doc_id(current, step)
+        if found is not None:
+            return found
         return self.project.adjacent_doc_id(current, step)
 
     def next_document(self) -> None:
@@ -245,8 +234,7 @@ class MainWindow(QMainWindow):
     def documents_changed(self, doc_ids: Iterable[int]) -> None:
         """Background work (suggestions) stored spans for these documents."""
         doc_ids = list(doc_ids)
-        if self.doc_list is not None and hasattr(self.doc_list, "refresh_docs"):
-            self.doc_list.refresh_docs(doc_ids)
+        self.doc_list.refresh_docs(doc_ids)
         if self.editor.doc_id is None:
             self._open_start_document()
         elif self.editor.doc_id in doc_ids:
@@ -266,14 +254,12 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "Annotator", f"The change could not be saved:\n{exc}")
 
     def _after_change(self, change: Change) -> None:
-        if self.doc_list is not None and hasattr(self.doc_list, "refresh_docs"):
-            self.doc_list.refresh_docs([change.doc_id])
+        self.doc_list.refresh_docs([change.doc_id])
         if change.doc_status is not None:
             self._refresh_progress()
 
     def _focus_changed(self, span: Any) -> None:
-        if self.palette is not None and hasattr(self.palette, "set_active"):
-            self.palette.set_active(span.layer if span else None, span.label if span else None)
+        self.palette.set_active(span.layer if span else None, span.label if span else None)
 
     def _label_chosen(self, layer: str, name: str) -> None:
         self.editor.apply_label(layer, name)
@@ -282,11 +268,10 @@ class MainWindow(QMainWindow):
     # -- window actions -----------------------------------------------------------------
 
     def focus_search(self) -> None:
-        if self.doc_list is not None and hasattr(self.doc_list, "focus_search"):
-            self.doc_list.focus_search()
+        self.doc_list.focus_search()
 
     def switch_focus(self) -> None:
-        if self.doc_list is not None and not self.doc_list.isAncestorOf(QApplication.focusWidget()):
+        if not self.doc_list.isAncestorOf(QApplication.focusWidget()):
             self.doc_list.setFocus()
         else:
             self.editor.view.setFocus()
@@ -299,47 +284,35 @@ class MainWindow(QMainWindow):
         self.editor.view.token_step = None if on else self.editor._token_step
 
     def show_shortcuts(self) -> None:
-        sheet_cls = _optional("dialogs", "ShortcutSheet")
-        if sheet_cls is not None:
-            sheet = sheet_cls(self.action_specs, self)
-            sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            sheet.show()
+        sheet = ShortcutSheet(self.action_specs, self)
+        sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        sheet.show()
 
     def show_about(self) -> None:
-        about_cls = _optional("dialogs", "AboutDialog")
-        if about_cls is not None:
-            about = about_cls(self, project=self.project)
-            about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            about.show()
+        about = AboutDialog(self, project=self.project)
+        about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        about.show()
 
     def import_dialog(self) -> None:
-        dialog_cls = _optional("dialogs", "ImportDialog")
-        if dialog_cls is None:
-            return
-        dialog = dialog_cls(self.project, self)
+        dialog = ImportDialog(self.project, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        if hasattr(dialog, "imported"):
-            dialog.imported.connect(self._imported)
+        dialog.imported.connect(self._imported)
         dialog.show()
 
     def _imported(self, summary: Any) -> None:
-        if self.doc_list is not None and hasattr(self.doc_list, "refresh_all"):
-            self.doc_list.refresh_all()
+        self.doc_list.refresh_all()
         self._refresh_progress()
         self.documents_imported(list(getattr(summary, "doc_ids", []) or []))
 
     def export_dialog(self) -> None:
-        dialog_cls = _optional("dialogs", "ExportDialog")
-        if dialog_cls is not None:
-            dialog = dialog_cls(self.project, self)
-            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            dialog.show()
+        dialog = ExportDialog(self.project, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def train_dialog(self) -> None:
-        dialog_cls = _optional("train_dialog", "TrainDialog")
-        if dialog_cls is None or self.project.path is None:
+        if self.project.path is None:
             return
-        dialog = dialog_cls(self.project.path, self)
+        dialog = TrainDialog(self.project.path, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.model_selected.connect(self._model_changed)
         dialog.show()
@@ -348,8 +321,7 @@ class MainWindow(QMainWindow):
         """The project's suggester changed: suggest ahead with the new one."""
         self._restart_suggest_ahead()
         self.statusBar().showMessage(f"Suggestions now come from {model_path}", 8000)
-        if hasattr(self.status, "set_pipeline"):
-            self.status.set_pipeline(Path(model_path).name)
+        self.status.set_pipeline(Path(model_path).name)
 
     def _restart_suggest_ahead(self) -> None:
         old = getattr(self, "suggest_ahead", None)
@@ -398,13 +370,11 @@ class MainWindow(QMainWindow):
         self.editor.session = self.session
         self.editor.set_scheme(project.scheme())
         self.editor.view.snapper = None if self.session.char_mode else self.session.snap
-        if self.palette is not None and hasattr(self.palette, "set_scheme"):
-            self.palette.set_scheme(project.scheme())
-        if self.doc_list is not None:
-            old = self.doc_list
-            self.doc_list = self._make_doc_list(project)
-            self.splitter.replaceWidget(0, self.doc_list)
-            old.deleteLater()
+        self.palette.set_scheme(project.scheme())
+        old = self.doc_list
+        self.doc_list = self._make_doc_list(project)
+        self.splitter.replaceWidget(0, self.doc_list)
+        old.deleteLater()
         self._update_title()
         self._refresh_progress()
         self._open_start_document()
@@ -419,8 +389,7 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event) -> None:  # noqa: N802 - Qt override
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        start_import = _optional("dialogs", "start_import")
-        if paths and start_import is not None:
+        if paths:
             event.acceptProposedAction()
             start_import(self, paths)
 
@@ -454,8 +423,7 @@ class MainWindow(QMainWindow):
         height = min(860, int(area.height() * 0.9))
         self.resize(width, height)
         self.move(area.x() + (area.width() - width) // 2, area.y() + (area.height() - height) // 2)
-        if self.doc_list is not None:
-            self.splitter.setSizes([int(width * 0.32), int(width * 0.68)])
+        self.splitter.setSizes([int(width * 0.32), int(width * 0.68)])
 
     def save_layout(self) -> None:
         settings = self._settings()

