@@ -8,10 +8,12 @@ and exit code 1 (a test checks that every command has help).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,32 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+@contextlib.contextmanager
+def progress_bar(label: str, *, rate_unit: str | None = None) -> Iterator[Callable[..., None]]:
+    """A progress bar on stderr, fed by a service's ``progress(done, total, ...)``.
+
+    With ``rate_unit`` ("docs"), the bar also shows the rate so far.
+    """
+    started = time.perf_counter()
+    state = {"shown": 0}
+
+    def rate(_item: object) -> str:
+        elapsed = time.perf_counter() - started
+        return f"{state['shown'] / elapsed:.1f} {rate_unit}/s" if elapsed > 0 and state["shown"] else ""
+
+    with click.progressbar(length=1, label=label, file=sys.stderr, show_eta=True, show_pos=rate_unit is not None,
+                           item_show_func=rate if rate_unit else None) as bar:
+
+        def update(done: int, total: int, *_detail: object) -> None:
+            total = max(total, 1)
+            if bar.length != total:
+                bar.length = total
+            bar.update(done - state["shown"], current_item=done)
+            state["shown"] = done
+
+        yield update
+
+
 def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
@@ -62,5 +90,5 @@ def cli() -> None:
 
 from annotator.cli import _commands  # noqa: E402,F401  (registers the commands)
 
-__all__ = ["cli", "handle_errors", "print_json", "PROJECT_OPTION"]
+__all__ = ["cli", "handle_errors", "print_json", "progress_bar", "PROJECT_OPTION"]
 from annotator.cli import _export, _suggest, _train  # noqa: E402,F401

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from annotator.cli import PROJECT_OPTION, cli, handle_errors, print_json
+from annotator.cli import PROJECT_OPTION, cli, handle_errors, print_json, progress_bar
 from annotator.services import importing, projects
 
 
@@ -56,17 +55,7 @@ def import_cmd(paths: tuple[Path, ...], project_path: Path, encoding: str | None
     """
     from annotator.storage import open_project
 
-    with (
-        open_project(project_path, create=True) as project,
-        click.progressbar(length=1000, label="Importing", file=sys.stderr, show_eta=True) as bar,
-    ):
-        state = {"shown": 0}
-
-        def progress(done: int, total: int, _path: str) -> None:
-            target = int(1000 * done / total)
-            bar.update(target - state["shown"])
-            state["shown"] = target
-
+    with open_project(project_path, create=True) as project, progress_bar("Importing") as progress:
         summary = importing.import_paths(project, paths, encoding=encoding, as_suggestions=as_suggestions,
                                          skip_invalid=skip_invalid, report_path=report_path, progress=progress)
     if as_json:

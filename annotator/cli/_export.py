@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from annotator.cli import PROJECT_OPTION, cli, handle_errors, print_json
+from annotator.cli import PROJECT_OPTION, cli, handle_errors, print_json, progress_bar
 
 #: Kept in step with the registry (a test checks it); listed here so that
 #: ``import annotator.cli`` does not import the writers.
@@ -47,17 +46,7 @@ def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int,
     """
     from annotator.services import exporting, projects
 
-    with (
-        projects.open_existing(project_path) as project,
-        click.progressbar(length=1000, label="Exporting", file=sys.stderr, show_eta=True) as bar,
-    ):
-        state = {"shown": 0}
-
-        def progress(done: int, total: int, _title: str) -> None:
-            target = int(1000 * done / max(total, 1))
-            bar.update(target - state["shown"])
-            state["shown"] = target
-
+    with projects.open_existing(project_path) as project, progress_bar("Exporting") as progress:
         summary = exporting.export(project, format=fmt, out=out, split=split, seed=seed, annotator=annotator,
                                    include_all=include_all, include_suggestions=include_suggestions,
                                    stance_docs=stance_docs, progress=progress)

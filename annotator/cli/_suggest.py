@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
 
 import click
 
-from annotator.cli import PROJECT_OPTION, cli, handle_errors, print_json
+from annotator.cli import PROJECT_OPTION, cli, handle_errors, print_json, progress_bar
 from annotator.services import projects
 
 
@@ -36,29 +34,20 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: 
     """
     from annotator.services import suggesting
 
-    err = sys.stderr
     with projects.open_existing(project_path) as project:
         click.echo("Loading the pipeline...", err=True)
         suggester = suggesting.project_suggester(project, model=model)
         click.echo(f"Suggester: {suggester.describe()}", err=True)
         if suggester.rules_only:
-            click.secho("No trained spaCy pipeline is installed: suggestions come from rules only "
-                        "(see 'annotator models').", fg="yellow", err=True)
-        state = {"shown": 0, "start": time.perf_counter(), "done": 0}
+            from annotator.nlp.pipelines import AUTO, RULES, resolve
 
-        def rate(_item: object) -> str:
-            elapsed = time.perf_counter() - state["start"]
-            return f"{state['done'] / elapsed:.1f} docs/s" if elapsed > 0 and state["done"] else ""
-
-        with click.progressbar(length=1, label="Suggesting", file=err, show_eta=True, show_pos=True,
-                               item_show_func=rate) as bar:
-            def progress(done: int, total: int) -> None:
-                if bar.length != max(total, 1):
-                    bar.length = max(total, 1)
-                state["done"] = done
-                bar.update(done - state["shown"], current_item=done)
-                state["shown"] = done
-
+            if resolve(AUTO) == RULES:
+                click.secho("No trained spaCy pipeline is installed: suggestions come from rules only "
+                            "(see 'annotator models').", fg="yellow", err=True)
+            else:
+                click.secho("Suggestions come from rules only, as the model setting asks "
+                            "('annotator config --model auto' uses the installed pipeline).", fg="yellow", err=True)
+        with progress_bar("Suggesting", rate_unit="docs") as progress:
             summary = suggesting.suggest_project(project, suggester=suggester, only_new=only_new,
                                                  batch_size=batch_size, workers=workers, progress=progress)
     if as_json:
