@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -49,25 +50,21 @@ def reader_for(path: Path) -> Reader:
     return READERS[name]
 
 
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+
 def _json_depth_ok(raw: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Cheap pre-check so hostile nesting never reaches the recursive parser."""
+    """Cheap pre-check so hostile nesting never reaches the parser: string
+    literals are cut out and only the brackets left are walked (both in C but
+    for the bracket loop, which is as long as the record's structure, not its text)."""
     depth = 0
-    in_string = escaped = False
-    for ch in raw:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", raw)):
+        if match.group() in "[{":
             depth += 1
             if depth > limit:
                 return False
-        elif ch in "]}":
+        else:
             depth -= 1
     return True
 

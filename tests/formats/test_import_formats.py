@@ -211,3 +211,11 @@ def test_import_keeps_every_span_on_its_text(tmp_path_factory, parts, data):
         import_paths(project, [path])
         (span_text, *_rest), = stored(project)
     assert span_text == text[start:end].replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_brackets_inside_text_are_not_nesting(tmp_path, project):
+    """Only real JSON structure counts toward the depth limit, not brackets in strings."""
+    text = "Quoted list: " + "[{" * 100 + ' with an escaped \\" quote ' + "}]" * 100
+    summary = import_paths(project, [write_jsonl(tmp_path / "brackets.jsonl", [{"text": text}])])
+    assert summary.imported == 1
+    assert project.conn.execute("SELECT text FROM documents").fetchone()[0] == text
