@@ -153,6 +153,7 @@ def test_sigkill_mid_session_loses_nothing(tmp_path, seed):
 @pytest.mark.slow
 def test_twenty_sigkills_lose_nothing(tmp_path):
     counts = [_run_and_kill(tmp_path, seed) for seed in range(100, 120)]
+    assert len(counts) == 20 and min(counts) >= 20  # each run checked at least 20 returned decisions
     print(f"\n20/20 killed sessions intact; decisions checked per run: {counts}")
 
 

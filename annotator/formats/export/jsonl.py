@@ -116,6 +116,17 @@ def _tokens(doc) -> list[dict[str, Any]]:
             for t in doc]
 
 
+def _prodigy_record(text: str, meta: dict[str, Any], tokens: list[dict[str, Any]], spans: list[Any],
+                    view: str, answer: str | None) -> dict[str, Any]:
+    """One Prodigy task: text, meta, tokens, spans, view, answer (when decided) and hashes."""
+    record: dict[str, Any] = {"text": text, "meta": meta, "tokens": tokens,
+                              "spans": [_pspan(a) for a in spans], "_view_id": view}
+    if answer:
+        record["answer"] = answer
+    _hashes(record)
+    return record
+
+
 def _hashes(record: dict[str, Any]) -> None:
     """Prodigy-style ``_input_hash`` / ``_task_hash``: signed 32-bit ints, the input
     hash over the text, the task hash over the input hash plus spans, view and
@@ -150,11 +161,7 @@ def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportO
             tokens = _tokens(sdoc)
             meta = {"article_id": doc.id, "title": doc.title, "status": item.status}
             answer = "accept" if item.status == "done" else "ignore" if item.status == "skipped" else None
-            record: dict[str, Any] = {"text": doc.text, "meta": meta, "tokens": tokens,
-                                      "spans": [_pspan(a) for a in kept], "_view_id": "ner_manual"}
-            if answer:
-                record["answer"] = answer
-            _hashes(record)
+            record = _prodigy_record(doc.text, meta, tokens, kept, "ner_manual", answer)
             for a in kept:
                 report.count("entity", a.span.label)
             fh.write(_dumps(record) + "\n")
@@ -163,11 +170,7 @@ def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportO
                 by_target.setdefault(a.span.target or "", []).append(a)
             for target in sorted(by_target):
                 units = sorted(by_target[target], key=lambda a: (a.start_char, a.end_char, a.span.label))
-                srecord: dict[str, Any] = {"text": doc.text, "meta": {**meta, "target": target}, "tokens": tokens,
-                                           "spans": [_pspan(a) for a in units], "_view_id": "spans_manual"}
-                if answer:
-                    srecord["answer"] = answer
-                _hashes(srecord)
+                srecord = _prodigy_record(doc.text, {**meta, "target": target}, tokens, units, "spans_manual", answer)
                 for a in units:
                     report.count("stance", a.span.label)
                 sfh.write(_dumps(srecord) + "\n")
