@@ -254,6 +254,10 @@ class DocumentListPanel(QWidget):
         """The counters or status of these documents changed: repaint their rows."""
         self.model.refresh_docs(doc_ids)
 
+    def refresh_loaded(self) -> None:
+        """Rows on screen (and cached) may have changed elsewhere: re-read them in place."""
+        self.model.refresh_loaded()
+
     def refresh_all(self) -> None:
         """Documents were added or changed in bulk: read the list again."""
         self._total = None

@@ -122,6 +122,11 @@ class DocumentListModel(QAbstractTableModel):
         query.invalidate()
         self._reset(query)
 
+    def refresh_loaded(self) -> None:
+        """Re-read every row held in memory, in place (another process changed
+        counters or statuses; the list itself, and where the user is in it, stay)."""
+        self.refresh_docs(row.id for rows in self._pages.values() for row in rows)
+
     def refresh_docs(self, doc_ids: Iterable[int]) -> None:
         """Re-read the values of these documents' rows where they are loaded."""
         wanted = set(doc_ids)

@@ -125,6 +125,9 @@ class MainWindow(QMainWindow):
 
     def _start_change_watch(self) -> None:
         self._data_version = self.project.data_version()
+        self._last_doc_id = self.project.last_doc_id()
+        self._open_doc_mark = (self.project.spans_mark(self.editor.doc_id)
+                               if self.editor.doc_id is not None else None)
         self._watch = QTimer(self)
         self._watch.setInterval(self.WATCH_INTERVAL_MS)
         self._watch.timeout.connect(self.check_external_changes)
@@ -142,11 +145,19 @@ class MainWindow(QMainWindow):
         if version == self._data_version:
             return False
         self._data_version = version
-        self.doc_list.refresh_all()
+        last_doc = self.project.last_doc_id()
+        if last_doc != self._last_doc_id:  # another process imported: the list grows
+            self._last_doc_id = last_doc
+            self.doc_list.refresh_all()
+        else:  # counters or statuses moved: repaint the loaded rows, keep the scroll position
+            self.doc_list.refresh_loaded()
         if self.editor.doc_id is None:
             self._open_start_document()
         else:
-            self.editor.reload_spans()
+            mark = self.project.spans_mark(self.editor.doc_id)
+            if mark != self._open_doc_mark:  # the open article itself changed
+                self._open_doc_mark = mark
+                self.editor.reload_spans()
         self._refresh_progress()
         return True
 
@@ -185,6 +196,7 @@ class MainWindow(QMainWindow):
         self.editor.load_document(doc_id)
 
     def _document_loaded(self, doc_id: int) -> None:
+        self._open_doc_mark = self.project.spans_mark(doc_id)
         self.doc_list.select_doc(doc_id)
         if self.project.setting(LAST_DOC_SETTING) != doc_id:
             self.project.set_setting(LAST_DOC_SETTING, doc_id)
@@ -254,6 +266,8 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, "Annotator", f"The change could not be saved:\n{exc}")
 
     def _after_change(self, change: Change) -> None:
+        if change.doc_id == self.editor.doc_id:  # our own decision is already on screen
+            self._open_doc_mark = self.project.spans_mark(change.doc_id)
         self.doc_list.refresh_docs([change.doc_id])
         if change.doc_status is not None:
             self._refresh_progress()
@@ -379,6 +393,7 @@ class MainWindow(QMainWindow):
         self._refresh_progress()
         self._open_start_document()
         self._data_version = project.data_version()
+        self._last_doc_id = project.last_doc_id()
         self._restart_suggest_ahead()
 
     # -- drag and drop ------------------------------------------------------------------

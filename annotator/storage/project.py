@@ -314,6 +314,17 @@ class Project:
         row = self.conn.execute("SELECT id FROM documents WHERE text_hash = ?", (text_hash,)).fetchone()
         return row[0] if row else None
 
+    def spans_mark(self, doc_id: int) -> tuple[int, int | None, str | None]:
+        """A cheap fingerprint of a document's spans (count, newest id, latest
+        update): it changes whenever any of them is added, decided or removed."""
+        return tuple(self.conn.execute(
+            "SELECT count(*), max(id), max(updated_at) FROM spans WHERE doc_id = ?", (doc_id,)).fetchone())
+
+    def last_doc_id(self) -> int:
+        """The newest document's id (0 when there is none): documents are only
+        ever added, so a new value means new documents."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM documents").fetchone()[0]
+
     def data_version(self) -> int:
         """Changes when another connection (another process or window) commits to
         the project; the window polls it to refresh what it shows."""

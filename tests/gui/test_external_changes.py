@@ -38,3 +38,42 @@ def test_window_refreshes_when_another_connection_commits(qtbot, project, window
         "SELECT n_suggested FROM doc_stats WHERE doc_id = ?", (first,)).fetchone()[0])
     # Nothing new since: no refresh.
     assert not window.check_external_changes()
+
+
+def test_unrelated_commits_repaint_rows_in_place_and_leave_the_article(qtbot, project, windows):  # noqa: F811
+    """Another process deciding on another article neither reloads the open one
+    nor resets the list (which would move the user's place in it)."""
+    first, second = seed(project)
+    window = windows(first)
+    window._watch.stop()
+    resets = []
+    window.doc_list.model.modelReset.connect(lambda: resets.append(1))
+    reloads = []
+    original = window.editor.reload_spans
+    window.editor.reload_spans = lambda: (reloads.append(1), original())
+
+    other = open_project(project.path, annotator="someone-else")
+    try:
+        (kyiv,) = other.spans(second)
+        other.update_span(kyiv.id, status="accepted")
+    finally:
+        other.close()
+    assert window.check_external_changes()
+    assert resets == [] and reloads == []
+    row = window.doc_list.model.row_of(second)
+    accepted_col = [i for i in range(window.doc_list.model.columnCount())
+                    if window.doc_list.model.headerData(i, Qt.Orientation.Horizontal) == "Accepted"][0]
+    assert str(window.doc_list.model.data(window.doc_list.model.index(row, accepted_col))) == "1"
+
+    # A new article from elsewhere does grow the list.
+    from annotator.core.text import text_hash
+    from annotator.storage import NewDocument
+
+    other = open_project(project.path, annotator="someone-else")
+    try:
+        other.add_documents([NewDocument("Odesa port reopened.", "Odesa", text_hash("Odesa port reopened."))])
+    finally:
+        other.close()
+    before = window.doc_list.model.rowCount()
+    assert window.check_external_changes()
+    assert window.doc_list.model.rowCount() == before + 1
