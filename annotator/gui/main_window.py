@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.text import text_hash
 from annotator.gui.actions import build_actions
 from annotator.gui.article_view import AnnotationEditor
 from annotator.gui.commands import push_decision
@@ -55,7 +56,9 @@ from annotator.storage import Project
 
 __all__ = ["MainWindow"]
 
-LAST_DOC_SETTING = "gui.last_doc"
+#: QSettings key prefix of the article last open in each project (per user: the
+#: project file is shared, where one stopped reading is not).
+LAST_DOC_KEY = "last_doc"
 
 
 class MainWindow(QMainWindow):
@@ -176,7 +179,8 @@ class MainWindow(QMainWindow):
         self.status.refresh_progress(self.project)
 
     def _open_start_document(self) -> None:
-        last = self.project.setting(LAST_DOC_SETTING)
+        last = self._settings().value(self._last_doc_key())
+        last = int(last) if isinstance(last, (int, str)) and str(last).isdigit() else None
         doc_id = None
         if isinstance(last, int):
             try:
@@ -198,8 +202,8 @@ class MainWindow(QMainWindow):
     def _document_loaded(self, doc_id: int) -> None:
         self._open_doc_mark = self.project.spans_mark(doc_id)
         self.doc_list.select_doc(doc_id)
-        if self.project.setting(LAST_DOC_SETTING) != doc_id:
-            self.project.set_setting(LAST_DOC_SETTING, doc_id)
+        # UI state: remembered per user in QSettings, not written (and logged) to the project.
+        self._settings().setValue(self._last_doc_key(), doc_id)
 
     def _doc_activated(self, doc_id: int) -> None:
         if doc_id != self.editor.doc_id:
@@ -412,6 +416,10 @@ class MainWindow(QMainWindow):
 
     def _settings(self) -> QSettings:
         return QSettings("annotator", "annotator")
+
+    def _last_doc_key(self) -> str:
+        path = Path(self.project.path).resolve() if self.project.path else Path("memory")
+        return f"{LAST_DOC_KEY}/{text_hash(str(path))[:16]}"
 
     def _restore_layout(self) -> None:
         settings = self._settings()

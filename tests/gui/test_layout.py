@@ -41,3 +41,21 @@ def test_layout_is_remembered(qtbot, project):
         assert again.splitter.sizes()[0] == list_width
     finally:
         close_and_delete(again)
+
+
+def test_reopening_shows_the_last_article_without_writing_to_the_project(qtbot, project):
+    from annotator.gui.main_window import MainWindow
+
+    first, second = seed(project)
+    events_before = project.conn.execute("SELECT count(*) FROM events").fetchone()[0]
+    window = open_window(qtbot, project, first, register=False)
+    window.load_document(second)
+    window.close()
+    close_and_delete(window)
+    # Opening articles is not a decision: nothing was written to the shared project file.
+    assert project.conn.execute("SELECT count(*) FROM events").fetchone()[0] == events_before
+    again = MainWindow(project)
+    try:
+        assert again.editor.doc_id == second
+    finally:
+        close_and_delete(again)
