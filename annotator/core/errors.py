@@ -17,7 +17,7 @@ class Errors:
     E003 = "The project was written by a newer version of annotator (schema step '{name}' is unknown here). Upgrade annotator to open it; the file was not changed."
     E004 = "The project file could not be opened: {reason}."
     E005 = "The project is busy: another process holds a write lock for longer than {seconds} s. Close the other annotator window or command and try again."
-    E006 = "The project file is damaged ({reason}). Restore it from a backup; the file was not changed."
+    E006 = "The project file is damaged ({reason}). Restore it from a backup, or rescue what can still be read with: sqlite3 DAMAGED.db .recover | sqlite3 RESCUED.db; the file was not changed."
     E007 = "No project file given and no default project exists. Pass --project FILE."
     # Schemes and settings (E1xx)
     E101 = "The label scheme is invalid: {reason}. Fix the file and run the command again."

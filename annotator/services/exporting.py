@@ -199,6 +199,7 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
     if not 0.0 < split < 1.0:
         raise AnnotatorError(Errors.E404, value=split)
     folder, filename = resolve_output(out, format=format)
+    project.quick_check()  # a damaged file says E006 here, not a traceback half-way
     doc_ids = select_doc_ids(project, annotator=annotator, include_all=include_all)
     if not doc_ids:
         who = f" by {annotator}" if annotator else ""

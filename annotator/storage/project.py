@@ -11,7 +11,9 @@ opened it; background workers open their own.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +28,6 @@ from annotator.core.model import DOC_STATUSES, ORIGIN_HUMAN, Document, Span, Spa
 from annotator.core.scheme import Label, Scheme, Target
 from annotator.storage.schema import APPLICATION_ID, known_migration_names, migrations
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_S = 10.0
 
 _SPAN_COLUMNS = 'id, doc_id, start, "end", layer, label, target, holder_span_id, origin, score, cue, status, annotator'
@@ -46,18 +47,100 @@ class NewDocument:
     annotator: str | None = None
 
 
+#: A project file up to this size (with its WAL) gets a full ``PRAGMA quick_check``
+#: when a process first opens it: tens of milliseconds for a typical project. Bigger
+#: files are checked before export and training instead, where the wait is expected.
+QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
+
+_SQLITE_NOTADB = getattr(sqlite3, "SQLITE_NOTADB", 26)
+
+# The project files this process has open, by (device, inode), with how many
+# connections. SQLite's locks belong to the process and any close() of the file
+# drops them all, so a file in here must never be opened outside SQLite.
+_open_files: dict[tuple[int, int], int] = {}
+_open_files_lock = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)  # a stat opens nothing: it cannot drop a lock
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
+
+
+def is_open_in_this_process(path: str | Path) -> bool:
+    """Whether a connection of this process has the project at ``path`` open.
+
+    Code that would read or copy the file itself must not do so then (the
+    close would drop this process's SQLite locks); go through SQLite instead.
+    """
+    key = _file_key(Path(path))
+    with _open_files_lock:
+        return key is not None and _open_files.get(key, 0) > 0
+
+
+def _register_open(path: Path) -> tuple[int, int] | None:
+    key = _file_key(path)
+    if key is not None:
+        with _open_files_lock:
+            _open_files[key] = _open_files.get(key, 0) + 1
+    return key
+
+
+def _unregister_open(key: tuple[int, int] | None) -> None:
+    if key is None:
+        return
+    with _open_files_lock:
+        left = _open_files.get(key, 0) - 1
+        if left > 0:
+            _open_files[key] = left
+        else:
+            _open_files.pop(key, None)
+
+
+def _file_size_with_wal(path: Path) -> int:
+    size = 0
+    for part in (path, path.with_name(path.name + "-wal")):
+        try:
+            size += part.stat().st_size
+        except OSError:
+            pass
+    return size
+
+
+def _quick_check(conn: sqlite3.Connection, path: Path | None) -> None:
+    """Raise E006 when SQLite finds the file damaged (``PRAGMA quick_check``)."""
+    try:
+        rows = conn.execute("PRAGMA quick_check(5)").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise AnnotatorError(Errors.E006, path=path, reason=str(exc)) from None
+    problems = [r[0] for r in rows if r[0] != "ok"]
+    if problems:
+        raise AnnotatorError(Errors.E006, path=path, reason="; ".join(problems)[:300])
+
+
 def _check_existing_file(path: Path) -> None:
-    """Refuse a file that is not one of our projects, without writing to it."""
-    with path.open("rb") as fh:
-        header = fh.read(100)
-    if not header.startswith(SQLITE_MAGIC):
-        raise AnnotatorError(Errors.E001, path=path)
+    """Refuse a file that is not one of our projects, a damaged one or one we
+    could not take over without changing it, before anything writes to it.
+
+    Everything is read through SQLite (a read-only connection), never with a plain
+    file handle: in a process that already has the project open, closing such a
+    handle would silently drop that process's locks (see DESIGN.md, "POSIX locks").
+    """
+    if is_open_in_this_process(path):
+        return  # checked when this process first opened it, and held open since
     try:
         ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as exc:
         raise AnnotatorError(Errors.E004, path=path, reason=str(exc)) from None
     try:
-        app_id = ro.execute("PRAGMA application_id").fetchone()[0]
+        try:
+            app_id = ro.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", None) == _SQLITE_NOTADB:
+                raise AnnotatorError(Errors.E001, path=path) from None
+            raise
         if app_id != APPLICATION_ID:
             raise AnnotatorError(Errors.E002, path=path)
         has_table = ro.execute(
@@ -71,6 +154,12 @@ def _check_existing_file(path: Path) -> None:
         unknown = [n for n in names if n not in known_migration_names()]
         if unknown:
             raise AnnotatorError(Errors.E003, path=path, name=unknown[0])
+        if not names and ro.execute("SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' LIMIT 1").fetchone():
+            # Our application id, but tables we did not make: migrating would fail
+            # half-way after switching the file to WAL. Refuse it as it is.
+            raise AnnotatorError(Errors.E002, path=path)
+        if _file_size_with_wal(path) <= QUICK_CHECK_MAX_BYTES:
+            _quick_check(ro, path)
     except sqlite3.DatabaseError as exc:
         raise AnnotatorError(Errors.E006, path=path, reason=str(exc)) from None
     finally:
@@ -100,6 +189,10 @@ def open_project(path: str | Path, *, create: bool = False, scheme: Scheme | Non
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise AnnotatorError(Errors.E006, path=path, reason=str(exc)) from None
+    except BaseException:
+        conn.close()
+        raise
+    project._open_key = _register_open(path)
     return project
 
 
@@ -121,6 +214,7 @@ class Project:
         self.path = path
         self.annotator = annotator or default_annotator()
         self._scheme: Scheme | None = None
+        self._open_key: tuple[int, int] | None = None
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -148,6 +242,13 @@ class Project:
             self.conn.close()
         except sqlite3.Error:
             pass
+        key, self._open_key = self._open_key, None
+        _unregister_open(key)
+
+    def quick_check(self) -> None:
+        """Raise E006 when the file is damaged (``PRAGMA quick_check``): run it
+        before work that reads every row (export, training)."""
+        _quick_check(self.conn, self.path)
 
     def __enter__(self) -> Project:
         return self
