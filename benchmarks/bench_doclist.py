@@ -20,11 +20,12 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def _generate(path: Path, count: int) -> float:
-    from annotator.services.doclist import generate_synthetic_documents
     from annotator.storage import open_project
+    from tests.synthetic import generate_synthetic_documents
 
     start = time.perf_counter()
     with open_project(path, create=True, annotator="bench") as project:

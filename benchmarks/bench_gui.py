@@ -45,8 +45,8 @@ def _pump(app, until=None, timeout: float = 120.0) -> None:
 
 def bench_stall(app, tmp: Path) -> None:
     from annotator.gui.app import settle_memory, start_suggestions
-    from annotator.gui.workers import StallMeter, run_in_background
     from tests.gui.scenes import build_many_docs_project, build_window
+    from tests.gui.stall import StallMeter
 
     project = build_many_docs_project(tmp / "stall.db", copies=3)
     doc_ids = [d.id for d in project.iter_documents()]
@@ -59,17 +59,9 @@ def bench_stall(app, tmp: Path) -> None:
     meter.start()
     started = time.perf_counter()
     task = start_suggestions(window, project.path)
-    kind = "suggestions"
     if task is None:
-        from annotator.gui.dialogs import _import_job
-
-        kind = "import (no suggestion service in this build)"
-        folder = tmp / "stall-more"
-        folder.mkdir()
-        for i, doc in enumerate(project.iter_documents()):
-            (folder / f"{i}.txt").write_text(f"{doc.title} (again)\nAgain. {doc.text}", encoding="utf-8")
-        task = run_in_background(_import_job, str(project.path), [str(folder)], as_suggestions=False,
-                                 skip_invalid=False, encoding=None)
+        raise RuntimeError("start_suggestions started no background task")
+    kind = "suggestions"
     _pump(app, lambda: not task.is_running() and task.state != "running")
     meter.stop()
     elapsed = time.perf_counter() - started
@@ -127,12 +119,8 @@ def bench_render(app, tmp: Path) -> None:
 
     project, doc_id, text = _big_article_project(tmp)
     n_spans = len(project.spans(doc_id))
-    try:
-        from annotator.gui.main_window import MainWindow
-    except ImportError:
-        print("render: skipped (annotator.gui.main_window is not in this build yet)")
-        project.close()
-        return
+    from annotator.gui.main_window import MainWindow
+
     bare_samples = []
     for _ in range(REPEATS):
         edit = QPlainTextEdit()
@@ -192,8 +180,7 @@ def bench_accept(app, window, project, doc_id: int, tmp: Path) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    target = window.editor
-    target = getattr(target, "view", None) or target
+    target = window.editor.view
     samples = []
     for _ in range(REPEATS * 2):
         before = len(project.spans(doc_id, statuses=["accepted"]))
@@ -210,8 +197,7 @@ def bench_accept(app, window, project, doc_id: int, tmp: Path) -> None:
         app.processEvents()  # delivers the repaint the decision asked for (only what changed)
         samples.append(time.perf_counter() - t0)
         if len(project.spans(doc_id, statuses=["accepted"])) != before + 1:
-            print("accept: skipped (the A key did not accept a suggestion in this build)")
-            return
+            raise RuntimeError("the A key did not accept the focused suggestion")
     bare = _bare_update(tmp)
     ours = _median(samples)
     print(f"accept: one suggestion accepted (durable commit + repaint) {ours * 1000:.2f} ms vs bare "

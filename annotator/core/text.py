@@ -39,10 +39,6 @@ class NewlineMap:
         """Map an end offset: one that falls between "\r" and "\n" keeps the line break."""
         return offset - bisect.bisect_left(self._dropped, offset - 1)
 
-    @property
-    def changes_offsets(self) -> bool:
-        return bool(self._dropped)
-
 
 def text_hash(text: str) -> str:
     """Stable identity of an article's text (after normalisation): sha256 hex."""

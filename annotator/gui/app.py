@@ -150,12 +150,6 @@ def apply_theme(app: QApplication, theme: str | None = None, *, follow_system: b
     return chosen
 
 
-def current_theme(app: QApplication | None = None) -> str:
-    app = app or QApplication.instance()  # type: ignore[assignment]
-    value = app.property("annotatorTheme") if app is not None else None
-    return value or "light"
-
-
 # -- errors ---------------------------------------------------------------------------
 
 

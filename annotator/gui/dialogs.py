@@ -1,8 +1,9 @@
 """Dialogs: import, export (both with progress and cancel), the shortcut sheet, about.
 
-Import and export run in the background (:mod:`annotator.gui.workers`): the worker
-opens its own connection to the project file, so the dialog only hands it paths
-and options, and the window stays usable while a big file goes in or out.
+Import and export run in the background (:mod:`annotator.gui.workers`) as the jobs
+of :mod:`annotator.gui.jobs`: the job opens its own connection to the project file,
+so the dialog only hands it paths and options, and the window stays usable while a
+big file goes in or out.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
+from annotator.gui.jobs import export_job, import_job
 from annotator.gui.workers import BackgroundTask, run_in_background
-from annotator.storage import Project, open_project
+from annotator.storage import Project
 
 __all__ = [
     "AboutDialog",
@@ -49,12 +51,7 @@ __all__ = [
     "ShortcutEntry",
     "ShortcutSheet",
     "export_formats",
-    "open_export_dialog",
-    "open_import_dialog",
     "shortcut_entries",
-    "show_about",
-    "show_shortcut_sheet",
-    "start_import",
 ]
 
 IMPORT_FILTER = "Articles (*.txt *.md *.jsonl *.json *.csv);;All files (*)"
@@ -208,18 +205,6 @@ class BackgroundDialog(QDialog):
 # -- import -----------------------------------------------------------------------------
 
 
-def _import_job(task: BackgroundTask, project_path: str, paths: list[str], *, as_suggestions: bool,
-                skip_invalid: bool, encoding: str | None) -> Any:
-    from annotator.services.importing import import_paths
-
-    project = open_project(project_path)
-    try:
-        return import_paths(project, paths, encoding=encoding, as_suggestions=as_suggestions,
-                            skip_invalid=skip_invalid, progress=task.progress, cancelled=task.cancelled)
-    finally:
-        project.close()
-
-
 class ImportDialog(BackgroundDialog):
     """Choose files or folders of articles and import them with progress.
 
@@ -301,7 +286,7 @@ class ImportDialog(BackgroundDialog):
             self.progress_text.setText("Add a file or a folder first.")
             return None
         encoding = None if self.encoding.currentIndex() == 0 else self.encoding.currentText()
-        return _import_job, (self.project_path, paths), {
+        return import_job, (self.project_path, paths), {
             "as_suggestions": self.as_suggestions.isChecked(),
             "skip_invalid": self.skip_invalid.isChecked(),
             "encoding": encoding,
@@ -321,33 +306,6 @@ class ImportDialog(BackgroundDialog):
         return text
 
 
-def start_import(window: QWidget, paths: Iterable[str | Path]) -> ImportDialog:
-    """Import ``paths`` at once, showing the import dialog's progress (drag-and-drop).
-
-    The window's document list and progress refresh when the import ends.
-    """
-    project: Project = window.project  # type: ignore[attr-defined]
-    dialog = ImportDialog(project, window, paths=paths)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.imported.connect(lambda summary: _after_import(window, summary))
-    dialog.show()
-    dialog.start()
-    return dialog
-
-
-def _after_import(window: QWidget, summary: Any) -> None:
-    doc_list = getattr(window, "doc_list", None)
-    if doc_list is not None and hasattr(doc_list, "refresh_all"):
-        doc_list.refresh_all()
-    status = getattr(window, "status", None)
-    project = getattr(window, "project", None)
-    if status is not None and project is not None and hasattr(status, "refresh_progress"):
-        status.refresh_progress(project)
-    hook = getattr(window, "documents_imported", None)
-    if callable(hook):
-        hook(list(summary.doc_ids))
-
-
 # -- export -----------------------------------------------------------------------------
 
 
@@ -365,17 +323,6 @@ def export_formats() -> list[ExportFormat]:
     from annotator.services import exporting
 
     return [ExportFormat(name, description, "", True) for name, description in exporting.formats()]
-
-
-def _export_job(task: BackgroundTask, project_path: str, fmt: str, out: str, options: dict[str, Any]) -> Any:
-    from annotator.services import exporting
-
-    project = open_project(project_path)
-    try:
-        return exporting.export(project, format=fmt, out=out, progress=task.progress,
-                                cancelled=task.cancelled, **options)
-    finally:
-        project.close()
 
 
 class ExportDialog(BackgroundDialog):
@@ -453,7 +400,7 @@ class ExportDialog(BackgroundDialog):
             "include_suggestions": self.with_suggestions.isChecked(),
             "stance_docs": self.stance_docs.isChecked() and fmt.name == "spacy",
         }
-        return _export_job, (self.project_path, fmt.name, out, options), {}
+        return export_job, (self.project_path, fmt.name, out, options), {}
 
     def _summary(self, result: Any) -> str:
         self.result = result
@@ -506,30 +453,15 @@ def shortcut_entries(specs: Iterable[Any]) -> list[ShortcutEntry]:
     return out
 
 
-def _registry_specs(window: QWidget | None) -> list[Any]:
-    """The action specs the window was built from, or the registry's own list."""
-    for attr in ("action_specs", "specs"):
-        specs = getattr(window, attr, None)
-        if specs is not None:
-            specs = specs() if callable(specs) else specs
-            return list(specs.values()) if isinstance(specs, dict) else list(specs)
-    try:
-        from annotator.gui import actions
-    except ImportError:
-        return []
-    project = getattr(window, "project", None)
-    return list(actions.action_specs(project.scheme() if project is not None else None))
-
-
 class ShortcutSheet(QDialog):
     """Every key of the window, grouped by menu, with a filter (F1)."""
 
-    def __init__(self, specs: Iterable[Any] | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, specs: Iterable[Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("ShortcutSheet")
         self.setWindowTitle("Keyboard shortcuts")
         self.resize(640, 620)
-        self.entries = shortcut_entries(specs if specs is not None else _registry_specs(parent))
+        self.entries = shortcut_entries(specs)
         layout = QVBoxLayout(self)
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText("Filter: type an action or a key…")
@@ -660,39 +592,3 @@ def _sqlite_version() -> str:
     import sqlite3
 
     return sqlite3.sqlite_version
-
-
-# -- entry points for the action registry ----------------------------------------------------
-
-
-def open_import_dialog(window: QWidget) -> ImportDialog:
-    """File > Import (Ctrl+I): the import dialog, non-modal, refreshing the window when done."""
-    dialog = ImportDialog(window.project, window)  # type: ignore[attr-defined]
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.imported.connect(lambda summary: _after_import(window, summary))
-    dialog.show()
-    return dialog
-
-
-def open_export_dialog(window: QWidget) -> ExportDialog:
-    """File > Export (Ctrl+E)."""
-    dialog = ExportDialog(window.project, window)  # type: ignore[attr-defined]
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.show()
-    return dialog
-
-
-def show_shortcut_sheet(window: QWidget, specs: Iterable[Any] | None = None) -> ShortcutSheet:
-    """Help > Keyboard shortcuts (F1), built from the window's action registry."""
-    sheet = ShortcutSheet(specs, window)
-    sheet.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    sheet.show()
-    return sheet
-
-
-def show_about(window: QWidget) -> AboutDialog:
-    """Help > About."""
-    dialog = AboutDialog(window)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.show()
-    return dialog

@@ -241,10 +241,6 @@ class DocumentListPanel(QWidget):
         finally:
             self._syncing = False
 
-    def current_doc_id(self) -> int | None:
-        """The document last chosen in the list or with :meth:`select_doc`."""
-        return self._current_doc
-
     def next_doc_id(self, doc_id: int, step: int = 1) -> int | None:
         """The document ``step`` rows after (negative: before) ``doc_id`` in the
         current filter and sort order, or None past the end."""

@@ -1,4 +1,4 @@
-"""The child-process side of background jobs, and the jobs that run there.
+"""Every background job of the window, and the child-process side that runs them.
 
 Pre-annotation runs a spaCy pipeline for seconds to minutes. In a thread of the
 window's process it competes with the UI thread for the GIL, and spaCy's compiled
@@ -6,9 +6,11 @@ code holds it for tens of milliseconds at a time: the window stutters. In a chil
 process it cannot. This module is what the child imports, so it imports no Qt: the
 child starts fast and never touches a display.
 
-A job is a module-level function ``fn(task, *args, **kwargs)``, like a thread job;
-its ``task`` forwards ``progress`` and ``post`` through a queue to the parent, where
-:func:`annotator.gui.workers.run_in_subprocess` turns them into the usual signals.
+A job is a module-level function ``fn(task, *args, **kwargs)``. It runs in a pool
+thread (:func:`annotator.gui.workers.run_in_background`) or in a child process
+(:func:`annotator.gui.workers.run_in_subprocess`), where its ``task`` forwards
+``progress`` and ``post`` through a queue to the parent. Every job opens its own
+connection to the project file from a path: connections never cross threads.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import traceback
 from typing import Any
 
 from annotator.core.errors import AnnotatorError
+
+__all__ = ["ChildCancelled", "ChildTask", "child_main", "export_job", "import_job", "suggest_job", "train_job"]
 
 
 class ChildCancelled(Exception):
@@ -118,3 +122,60 @@ def suggest_job(task: Any, project_path: str, doc_ids: list[int] | None = None) 
         return summary.to_dict() | {"doc_ids": list(summary.doc_ids)}
     finally:
         project.close()
+
+
+def import_job(task: Any, project_path: str, paths: list[str], *, as_suggestions: bool,
+               skip_invalid: bool, encoding: str | None) -> Any:
+    """Import files and folders of articles (the import dialog, drag-and-drop)."""
+    from annotator.services.importing import import_paths
+    from annotator.storage import open_project
+
+    project = open_project(project_path)
+    try:
+        return import_paths(project, paths, encoding=encoding, as_suggestions=as_suggestions,
+                            skip_invalid=skip_invalid, progress=task.progress, cancelled=task.cancelled)
+    finally:
+        project.close()
+
+
+def export_job(task: Any, project_path: str, fmt: str, out: str, options: dict[str, Any]) -> Any:
+    """Export the project in a registered format into the folder ``out``."""
+    from annotator.services import exporting
+    from annotator.storage import open_project
+
+    project = open_project(project_path)
+    try:
+        return exporting.export(project, format=fmt, out=out, progress=task.progress,
+                                cancelled=task.cancelled, **options)
+    finally:
+        project.close()
+
+
+def train_job(task: Any, project_path: str, **options: Any) -> Any:
+    """:func:`annotator.services.training.train` as a job (the train dialog).
+
+    ``task.progress`` gets (step, max steps, text) for each step, ``task.post``
+    every evaluation and phase change (a ``TrainProgress``), and
+    ``task.cancelled`` is polled. Returns the ``TrainSummary``.
+    """
+    from annotator.services.training import train
+    from annotator.storage import open_project
+
+    last: dict[str, Any] = {"phase": None}
+
+    def progress(event: Any) -> None:
+        if event.phase in ("ner", "stance"):
+            loss = f"{event.loss:.3f}" if event.loss is not None else "–"
+            score = f"{event.score:.3f}" if event.score is not None else "–"
+            text = (f"Training {event.phase}: step {event.step:,}"
+                    + (f" of {event.max_steps:,}" if event.max_steps else "")
+                    + f" · loss {loss} · dev score {score} · {event.docs_seen:,} documents seen")
+        else:
+            text = event.message[:1].upper() + event.message[1:] + "…"
+        task.progress(event.step, event.max_steps or 0, text)
+        if event.evaluated or event.phase != last["phase"]:
+            last["phase"] = event.phase
+            task.post(event)
+
+    with open_project(project_path) as project:
+        return train(project, progress=progress, cancelled=task.cancelled, **options)

@@ -6,8 +6,7 @@ decision is committed before the key press returns and can be undone by name fro
 the Edit menu. Menus and keys come from :mod:`annotator.gui.actions`.
 
 Note for developers: the document list, palette, status bar and dialogs are built
-by other modules of this package; the window uses each one when it is present and
-keeps working without it (tests of one part do not need every other part).
+by other modules of this package; the window composes them.
 """
 
 from __future__ import annotations
@@ -32,16 +31,10 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.text import text_hash
 from annotator.gui.actions import build_actions
-from annotator.gui.article_view import AnnotationEditor
 from annotator.gui.commands import push_decision
-from annotator.gui.dialogs import (
-    AboutDialog,
-    ExportDialog,
-    ImportDialog,
-    ShortcutSheet,
-    start_import,
-)
+from annotator.gui.dialogs import AboutDialog, ExportDialog, ImportDialog, ShortcutSheet
 from annotator.gui.document_list import DocumentListPanel
+from annotator.gui.editor import AnnotationEditor
 from annotator.gui.palette import LabelPalette
 from annotator.gui.status import StatusBar
 from annotator.gui.train_dialog import TrainDialog
@@ -311,11 +304,15 @@ class MainWindow(QMainWindow):
         about.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         about.show()
 
-    def import_dialog(self) -> None:
-        dialog = ImportDialog(self.project, self)
+    def import_dialog(self, paths: Iterable[str | Path] = ()) -> ImportDialog:
+        """File > Import; with ``paths`` (drag-and-drop) the import starts at once."""
+        dialog = ImportDialog(self.project, self, paths=paths)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.imported.connect(self._imported)
         dialog.show()
+        if paths:
+            dialog.start()
+        return dialog
 
     def _imported(self, summary: Any) -> None:
         self.doc_list.refresh_all()
@@ -410,7 +407,7 @@ class MainWindow(QMainWindow):
         paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            start_import(self, paths)
+            self.import_dialog(paths)
 
     # -- layout memory ------------------------------------------------------------------
 

@@ -165,25 +165,8 @@ class StatusBar(QStatusBar):
             task.was_cancelled.connect(on_cancel)
         self._show_current()
 
-    def begin_work(self, text: str) -> None:
-        """Show work that is not a :class:`BackgroundTask` (busy indicator, no cancel)."""
-        self._jobs.append((None, text))
-        self._show_current()
-
-    def end_work(self, text: str | None = None) -> None:
-        """End work started with :meth:`begin_work` (the latest, or the one with ``text``)."""
-        for i in range(len(self._jobs) - 1, -1, -1):
-            task, job_text = self._jobs[i]
-            if task is None and (text is None or job_text == text):
-                del self._jobs[i]
-                break
-        self._show_current()
-
     def busy(self) -> bool:
         return bool(self._jobs)
-
-    def work_text(self) -> str:
-        return self.work_label.text() if self.work.isVisible() or self._jobs else ""
 
     def cancel_current(self) -> None:
         if self._jobs:

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from annotator.core.errors import AnnotatorError
 from annotator.gui.dialogs import BackgroundDialog
+from annotator.gui.jobs import train_job
 from annotator.gui.workers import BackgroundTask, run_in_background, run_in_subprocess
 from annotator.services import training
 
@@ -236,7 +237,7 @@ class TrainDialog(BackgroundDialog):
         if not self.components():
             self.progress_text.setText("Choose what to train: entities, stances or both.")
             return None
-        return training.train_job, (str(self.project_path),), self.options()
+        return train_job, (str(self.project_path),), self.options()
 
     def _runner(self) -> Callable[..., BackgroundTask]:
         # spaCy training holds the GIL for long stretches: a child process keeps

@@ -391,6 +391,11 @@ class StanceSuggester:
         title_targets: list[str] = []
         for n, sent in enumerate(doc.sents):
             s_start, s_end = strip_span(text, sent.start_char, sent.end_char)
+            # The sentencizer leaves a quotation's opening mark on the sentence before it.
+            if s_end - s_start > 1 and text[s_end - 1] in _QUOTES and text[s_end - 2].isspace():
+                s_end = strip_span(text, s_start, s_end - 1)[1]
+            if s_start >= 2 and text[s_start - 1] in _QUOTES and text[s_start - 2].isspace():
+                s_start -= 1
             if s_start >= s_end:
                 continue
             same_paragraph = prev is not None and "\n" not in text[prev_end:s_start]

@@ -372,7 +372,6 @@ class AnnotationSession:
         self._spans: dict[int, Span] = {}
         self._tokens: TokenIndex | None = None
         self.focused_id: int | None = None
-        self.listeners: list[Callable[[Change], None]] = []
 
     # -- the open document ------------------------------------------------------
 
@@ -454,11 +453,6 @@ class AnnotationSession:
         else:
             i = 0 if step > 0 else len(ids) - 1
         return self.focus(ids[i])
-
-    def spans_at(self, pos: int) -> list[Span]:
-        """Spans containing ``pos``, innermost entity first, stances last."""
-        hits = [s for s in self._spans.values() if s.start <= pos < s.end]
-        return sorted(hits, key=lambda s: (s.layer != "entity", s.end - s.start))
 
     def _next_suggestion_after(self, span: Span) -> int | None:
         for s in self.spans():
@@ -622,8 +616,6 @@ class AnnotationSession:
                     self._spans[span_id] = span
             if change.focus is not None or self.focused_id not in self._spans:
                 self.focus(change.focus)
-        for listener in list(self.listeners):
-            listener(change)
         return change
 
 

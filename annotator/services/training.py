@@ -628,32 +628,3 @@ def load_summary(model_path: str | Path) -> TrainSummary:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise AnnotatorError(Errors.E605, path=path, reason=f"{type(exc).__name__}: {exc}") from None
     return summary
-
-
-def train_job(task: Any, project_path: str, **options: Any) -> TrainSummary:
-    """:func:`train` as a background job (``fn(task, ...)`` of the window's workers).
-
-    It opens its own connection to the project; ``task.progress`` gets
-    (step, max steps, text) for each step, ``task.post`` every evaluation and phase
-    change (a :class:`TrainProgress`), and ``task.cancelled`` is polled.
-    """
-    from annotator.storage import open_project
-
-    last: dict[str, Any] = {"phase": None}
-
-    def progress(event: TrainProgress) -> None:
-        if event.phase in ("ner", "stance"):
-            loss = f"{event.loss:.3f}" if event.loss is not None else "–"
-            score = f"{event.score:.3f}" if event.score is not None else "–"
-            text = (f"Training {event.phase}: step {event.step:,}"
-                    + (f" of {event.max_steps:,}" if event.max_steps else "")
-                    + f" · loss {loss} · dev score {score} · {event.docs_seen:,} documents seen")
-        else:
-            text = event.message[:1].upper() + event.message[1:] + "…"
-        task.progress(event.step, event.max_steps or 0, text)
-        if event.evaluated or event.phase != last["phase"]:
-            last["phase"] = event.phase
-            task.post(event)
-
-    with open_project(project_path) as project:
-        return train(project, progress=progress, cancelled=task.cancelled, **options)

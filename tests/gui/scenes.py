@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QWidget
-
 from annotator.core.assets import sample_corpus_dir
 from annotator.core.model import Span, SpanDraft
+from annotator.gui.main_window import MainWindow
 from annotator.services.importing import import_paths
 from annotator.storage import Project, open_project
 
@@ -149,42 +148,10 @@ def build_many_docs_project(path: Path, *, copies: int = 3, annotator: str = "an
     return project
 
 
-def build_window(project: Project, doc_id: int | None) -> QWidget:
+def build_window(project: Project, doc_id: int | None) -> MainWindow:
     """The real main window on ``project`` showing ``doc_id``."""
-    try:
-        from annotator.gui.main_window import MainWindow
-    except ImportError:
-        MainWindow = None  # noqa: N806
-    if MainWindow is not None:
-        window = MainWindow(project)
-        if getattr(window, "editor", None) is not None and hasattr(window.editor, "load_document"):
-            window.editor.load_document(doc_id)
-        if getattr(window, "doc_list", None) is not None and hasattr(window.doc_list, "select_doc"):
-            window.doc_list.select_doc(doc_id)
-        return window
-    # The main window is not in this build yet: compose the chrome that exists.
-    from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QPlainTextEdit
-
-    from annotator.gui.palette import LabelPalette
-    from annotator.gui.status import StatusBar
-
-    window = QMainWindow()
-    central = QWidget()
-    row = QHBoxLayout(central)
-    row.setContentsMargins(0, 0, 0, 0)
-    row.setSpacing(0)
-    try:
-        from annotator.gui.document_list import DocumentListPanel
-
-        row.addWidget(DocumentListPanel(project), 2)
-    except ImportError:
-        pass
-    view = QPlainTextEdit(project.document(doc_id).text if doc_id else "")
-    view.setReadOnly(True)
-    row.addWidget(view, 5)
-    row.addWidget(LabelPalette(project.scheme()), 1)
-    window.setCentralWidget(central)
-    status = StatusBar()
-    window.setStatusBar(status)
-    window.status = status
+    window = MainWindow(project)
+    if doc_id is not None:
+        window.editor.load_document(doc_id)
+        window.doc_list.select_doc(doc_id)
     return window

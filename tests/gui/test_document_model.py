@@ -16,8 +16,9 @@ from annotator.gui.document_model import (
     DocumentListModel,
     format_last_edit,
 )
-from annotator.services.doclist import DocFilter, DocumentQuery, generate_synthetic_documents
+from annotator.services.doclist import DocFilter, DocumentQuery
 from annotator.storage import NewDocument, open_project
+from tests.synthetic import generate_synthetic_documents
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ import time
 from PySide6.QtCore import QTimer
 
 from annotator.gui.app import settle_memory, start_suggestions
-from annotator.gui.workers import StallMeter, prepare_subprocesses
+from annotator.gui.workers import prepare_subprocesses
 from tests.gui.scenes import build_many_docs_project, build_window
+from tests.gui.stall import StallMeter
 
 
 def test_longest_ui_stall_during_background_pre_annotation(qtbot, tmp_path, capsys):

@@ -18,10 +18,10 @@ from annotator.services.doclist import (
     DocFilter,
     DocumentQuery,
     fts_query,
-    generate_synthetic_documents,
 )
 from annotator.storage import NewDocument
 from annotator.storage.schema import migrations
+from tests.synthetic import generate_synthetic_documents, query_plan
 
 ARTICLES = [
     ("Paris and Warsaw split on trainers", "France said sanctions on Russia must stay. Poland disagreed."),
@@ -298,12 +298,12 @@ def test_rows_carry_the_list_columns(listed):
 @pytest.mark.parametrize("sort", ["id", "title", "accepted", "suggestions", "last_edit"])
 def test_unfiltered_orders_are_index_walks(listed, sort):
     for descending in (False, True):
-        plan = DocumentQuery(listed, sort=sort, descending=descending).query_plan()
+        plan = query_plan(DocumentQuery(listed, sort=sort, descending=descending))
         assert not any("TEMP B-TREE" in step for step in plan), plan
 
 
 def test_status_order_is_index_backed_per_segment(listed):
-    plan = DocumentQuery(listed, sort="status").query_plan()
+    plan = query_plan(DocumentQuery(listed, sort="status"))
     assert not any("TEMP B-TREE" in step for step in plan), plan
     assert any("doc_status_segment" in step for step in plan)
 

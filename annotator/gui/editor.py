@@ -1,0 +1,272 @@
+"""The editor controller: the article being annotated, its keys and its decisions.
+
+:class:`AnnotationEditor` puts the view (:mod:`annotator.gui.article_view`), a
+header and the pick list (:mod:`annotator.gui.choice_list`) together over an
+:class:`~annotator.services.session.AnnotationSession`; the window's action
+registry calls its slots, and every decision goes through :attr:`run_command`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import html
+from collections.abc import Callable
+
+from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from annotator.core.model import Span
+from annotator.core.scheme import Scheme
+from annotator.gui.article_view import LEFT_MARGIN, ArticleView
+from annotator.gui.choice_list import ChoiceList
+from annotator.services.session import AnnotationSession, Change, Command
+
+__all__ = ["AnnotationEditor"]
+
+
+class AnnotationEditor(QWidget):
+    """The article being annotated: header, view and pick lists over a session.
+
+    Decisions go through :attr:`run_command` (the window points it at its undo
+    stack); without a window they run directly. The slots below are what the
+    action registry calls.
+
+    Signals
+    -------
+    document_loaded(int):
+        A document was opened.
+    decided(object):
+        A :class:`~annotator.services.session.Change` was applied (done, undone or redone).
+    focus_changed(object):
+        The focused span changed (a :class:`Span` or None).
+    """
+
+    document_loaded = Signal(int)
+    decided = Signal(object)
+    focus_changed = Signal(object)
+    message = Signal(str)
+
+    def __init__(self, session: AnnotationSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("AnnotationEditor")
+        self.session = session
+        self.run_command: Callable[[Command], Change] = self._run_directly
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        header = QWidget(self)
+        header.setObjectName("ArticleHeader")
+        hl = QHBoxLayout(header)
+        hl.setContentsMargins(LEFT_MARGIN + 14, 10, 14, 6)
+        self.title = QLabel("No article open", header)
+        self.title.setObjectName("ArticleTitle")
+        tf = QFont(self.title.font())
+        tf.setPointSizeF(tf.pointSizeF() + 4)
+        tf.setBold(True)
+        self.title.setFont(tf)
+        self.title.setWordWrap(True)
+        self.summary = QLabel("", header)
+        self.summary.setObjectName("ArticleSummary")
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        hl.addWidget(self.title, 1)
+        hl.addWidget(self.summary)
+        layout.addWidget(header)
+        self.view = ArticleView(self)
+        self.view.set_scheme(session.scheme)
+        self.view.snapper = None if session.char_mode else session.snap
+        self.view.token_step = None if session.char_mode else self._token_step
+        self.view.span_clicked.connect(self.focus_span)
+        layout.addWidget(self.view, 1)
+        self.setFocusProxy(self.view)
+        self.choices = ChoiceList(self)
+        self._choice_handler: Callable[[object], None] | None = None
+        self.choices.chosen.connect(self._choice_made)
+        self.choices.cancelled.connect(self.view.setFocus)
+
+    # -- documents ----------------------------------------------------------------------
+
+    @property
+    def doc_id(self) -> int | None:
+        return self.session.doc_id
+
+    def load_document(self, doc_id: int) -> None:
+        """Open an article with its suggested and accepted spans."""
+        self.choices.hide()
+        doc = self.session.load(doc_id)
+        self.title.setText(html.escape(doc.title or f"Document {doc.id}"))
+        self.view.set_text(doc.text)
+        self.view.set_spans(self.session.spans())
+        self._update_summary()
+        self.document_loaded.emit(doc_id)
+        self.focus_changed.emit(None)
+
+    def reload_spans(self) -> None:
+        """Suggestions arrived for the open article: show them, keep the focus."""
+        focused = self.session.focused_id
+        self.session.reload_spans()
+        self.session.focus(focused)
+        self.view.set_spans(self.session.spans(), self.session.focused_id)
+        self._update_summary()
+
+    def set_scheme(self, scheme: Scheme) -> None:
+        self.session.scheme = scheme
+        self.view.set_scheme(scheme)
+
+    def _update_summary(self) -> None:
+        accepted, pending = self.session.counts()
+        status = self.session.doc_status().replace("_", " ")
+        self.summary.setText(f"<span>{accepted} accepted · {pending} to review · <b>{status}</b></span>")
+
+    def _token_step(self, pos: int, direction: int) -> int | None:
+        tokens = self.session.tokens
+        if direction > 0:
+            i = bisect.bisect_right(tokens.ends, pos)
+            return tokens.ends[i] if i < len(tokens.ends) else None
+        i = bisect.bisect_left(tokens.starts, pos) - 1
+        return tokens.starts[i] if i >= 0 else None
+
+    # -- applying changes ---------------------------------------------------------------
+
+    def _run_directly(self, command: Command) -> Change:
+        change = command.do()
+        self.apply_change(change)
+        return change
+
+    def apply_change(self, change: Change) -> None:
+        """Show what a command did (called after do, undo and redo)."""
+        if change.doc_id != self.session.doc_id:
+            self.load_document(change.doc_id)
+            if change.focus is not None:
+                self.focus_span(change.focus)
+            self.decided.emit(change)
+            return
+        before = {sid: self.session.span(sid) for sid in change.span_ids}
+        self.session.apply(change)
+        present = [self.session.span(sid) for sid in change.span_ids if self.session.span(sid) is not None]
+        removed = [sid for sid in change.span_ids if self.session.span(sid) is None]
+        extra = [(s.start, s.end) for s in before.values() if s is not None] + list(change.ranges)
+        self.view.update_spans(present, removed, extra)
+        self.view.set_focused(self.session.focused_id)
+        self._update_summary()
+        self.focus_changed.emit(self.session.focused)
+        self.decided.emit(change)
+
+    def _decide(self, command: Command | None) -> Change | None:
+        if command is None:
+            return None
+        return self.run_command(command)
+
+    # -- slots the action registry calls ----------------------------------------------------
+
+    def focus_span(self, span_id: int | None) -> None:
+        span = self.session.focus(span_id)
+        self.view.set_focused(self.session.focused_id)
+        self.focus_changed.emit(span)
+
+    def next_span(self) -> None:
+        self.view.clear_selection()
+        span = self.session.focus_step(1)
+        self.view.set_focused(span.id if span else None)
+        self.focus_changed.emit(span)
+
+    def previous_span(self) -> None:
+        self.view.clear_selection()
+        span = self.session.focus_step(-1)
+        self.view.set_focused(span.id if span else None)
+        self.focus_changed.emit(span)
+
+    def accept(self) -> None:
+        self._decide(self.session.accept())
+
+    def reject(self) -> None:
+        self._decide(self.session.reject())
+
+    def accept_all(self) -> None:
+        self._decide(self.session.accept_all())
+
+    def clear(self) -> None:
+        self.choices.hide()
+        self.view.clear_selection()
+        self.focus_span(None)
+        self.view.setFocus()
+
+    def apply_label(self, layer: str, name: str) -> None:
+        """A label hotkey or palette click: label the selection, else relabel the focus."""
+        if layer == "entity":
+            self.apply_entity_label(name)
+        else:
+            self.apply_stance_label(name)
+
+    def apply_entity_label(self, name: str) -> None:
+        rng = self.view.snap_selection()
+        if rng is not None:
+            self.view.clear_selection()
+            self._decide(self.session.create(rng[0], rng[1], "entity", name))
+            return
+        focused = self.session.focused
+        if focused is not None and focused.layer == "entity":
+            if focused.label == name and focused.status == "suggested":
+                self._decide(self.session.accept(focused))
+            else:
+                self._decide(self.session.relabel(name, focused))
+
+    def apply_stance_label(self, name: str) -> None:
+        rng = self.view.snap_selection()
+        focused = self.session.focused
+        if rng is None and focused is not None and focused.layer == "stance":
+            if focused.label == name and focused.status == "suggested":
+                self._decide(self.session.accept(focused))
+            else:
+                self._decide(self.session.relabel(name, focused))
+            return
+        if rng is None:
+            pos = focused.start if focused is not None else self.view.cursor_offset()
+            rng = self.session.sentence_at(pos)
+        if rng is not None:
+            self.view.clear_selection()
+            self._decide(self.session.create(rng[0], rng[1], "stance", name))
+
+    def resize_span(self, edge: str, step: int) -> None:
+        self._decide(self.session.resize(edge, step))
+
+    def _anchor_for(self, span: Span | None) -> QPoint:
+        if span is not None:
+            rects = self.view.range_rects(span.start, span.end)
+            if rects:
+                r = rects[-1]
+                return self.view.viewport().mapTo(self, QPoint(int(r.left()), int(r.bottom()) + 6))
+        return QPoint(LEFT_MARGIN + 20, 60)
+
+    def choose_target(self) -> None:
+        stance = self.session.focused
+        if stance is None or stance.layer != "stance":
+            self.message.emit("Focus a stance first (Tab), then press T to choose its target.")
+            return
+        names = self.session.scheme.target_names()
+        entries = [(name, name) for name in names] + [("(no target)", None)]
+        current = names.index(stance.target) if stance.target in names else 0
+        self._choice_handler = lambda target: self._decide(self.session.set_target(target, stance))
+        self.choices.open(f"Target of the {stance.label} stance", entries, self._anchor_for(stance), current=current)
+
+    def choose_holder(self) -> None:
+        stance = self.session.focused
+        if stance is None or stance.layer != "stance":
+            self.message.emit("Focus a stance first (Tab), then press H to link its holder.")
+            return
+        candidates = self.session.holder_candidates(stance)
+        if not candidates:
+            self.message.emit("No entity near this stance to link as holder; label one first.")
+            return
+        entries = []
+        for s in candidates:
+            mark = "" if s.status == "accepted" else "  (suggestion)"
+            entries.append((f"{self.session.span_text(s)}  ·  {s.label}{mark}", s))
+        self._choice_handler = lambda holder: self._decide(self.session.link_holder(holder, stance))
+        self.choices.open(f"Holder of the {stance.label} stance", entries, self._anchor_for(stance))
+
+    def _choice_made(self, data: object) -> None:
+        handler, self._choice_handler = self._choice_handler, None
+        self.view.setFocus()
+        if handler is not None:
+            handler(data)
