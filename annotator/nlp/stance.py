@@ -319,6 +319,18 @@ class TargetMatcher:
         return found
 
 
+def best_target(matches: Sequence[TargetMatch], matcher: TargetMatcher) -> str | None:
+    """The target with the most evidence among ``matches`` (summed strengths; the
+    scheme's order breaks ties), or None."""
+    if not matches:
+        return None
+    score: dict[str, float] = {}
+    for m in matches:
+        score[m.target] = score.get(m.target, 0.0) + m.strength
+    order = {t.name: i for i, t in enumerate(matcher.targets)}
+    return max(score, key=lambda name: (score[name], -order.get(name, 0)))
+
+
 def _compile(phrases: Sequence[str]) -> re.Pattern[str]:
     alternatives = sorted((_phrase_regex(p) for p in phrases), key=len, reverse=True)
     return re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])", re.IGNORECASE)
@@ -409,13 +421,13 @@ class StanceSuggester:
                 line_end = text.find("\n", s_start)
                 if (line_end < 0 or line_end <= s_end) and text[s_end - 1] not in ".!?\"”’'":
                     # A headline: it states the article's topic, nobody's stance.
-                    prev, _prev_end = _SentenceResult([], None, False), s_end
+                    prev, prev_end = _SentenceResult([], None, False), s_end
                     continue
             out: list[SpanDraft] = []
             result = self._sentence(doc, sent, s_start, s_end, matches, sent_ents, ents, ent_starts, parsed,
                                     prev if same_paragraph else None, title_targets, out)
             drafts += out
-            prev, _prev_end = result, s_end
+            prev, prev_end = result, s_end
         return drafts
 
     # ---- one sentence

@@ -9,11 +9,16 @@ Entities: precision, recall and F1 per label and micro-averaged overall, for exa
 matches (same start, end and label) and for overlap matches (same label and at
 least one shared character; each gold span matches at most one prediction).
 
-Stances (gold stances are whole sentences, one per sentence and target): for each
-target, label accuracy over the gold stances (a gold stance with no suggestion for
-its target over its sentence counts as wrong), and macro-F1 over the stance labels,
-where a missed gold stance is a false negative and a suggestion over a sentence with
-no gold stance for that target is a false positive.
+Stances (gold stances are whole sentences, one per sentence, target and holder):
+for each target, *candidate recall* (the share of gold stances with a suggestion
+for their target over their sentence, whatever its label: what the annotator does
+not have to find by hand), label accuracy over the gold stances (a gold stance with
+no such suggestion counts as wrong), macro-F1 over the stance labels, where a
+missed gold stance is a false negative and a suggestion over a sentence with no
+gold stance for that target is a false positive, and *holder agreement* (of the
+found gold stances with a holder, the share whose suggestion names the same
+holder: overlapping spans, or the same last word, so "Scholz" agrees with "Olaf
+Scholz").
 """
 
 from __future__ import annotations
@@ -60,10 +65,21 @@ class StanceScores:
     correct: int = 0
     suggested: int = 0
     by_label: dict[str, PRF] = field(default_factory=dict)
+    candidates: int = 0  # gold stances with a suggestion for their target over their sentence
+    holders_gold: int = 0  # found gold stances that name a holder
+    holders_agreed: int = 0
 
     @property
     def accuracy(self) -> float:
         return self.correct / self.gold if self.gold else 0.0
+
+    @property
+    def candidate_recall(self) -> float:
+        return self.candidates / self.gold if self.gold else 0.0
+
+    @property
+    def holder_agreement(self) -> float:
+        return self.holders_agreed / self.holders_gold if self.holders_gold else 0.0
 
     @property
     def macro_f1(self) -> float:
@@ -72,6 +88,8 @@ class StanceScores:
     def to_dict(self) -> dict[str, Any]:
         return {"gold": self.gold, "suggested": self.suggested, "correct": self.correct,
                 "accuracy": round(self.accuracy, 4), "macro_f1": round(self.macro_f1, 4),
+                "candidates": self.candidates, "candidate_recall": round(self.candidate_recall, 4),
+                "holders": self.holders_gold, "holder_agreement": round(self.holder_agreement, 4),
                 "labels": {k: v.to_dict() for k, v in self.by_label.items()}}
 
 
@@ -153,9 +171,11 @@ def score_entities(gold: Iterable[tuple[int, int, str]], predicted: Iterable[tup
             overlap[label].fp += 1
 
 
-def score_stances(gold: Sequence[SpanDraft | Span], predicted: Sequence[SpanDraft | Span], *,
-                  labels: Sequence[str], targets: dict[str, StanceScores], overall: StanceScores) -> None:
-    """Add one document's stance counts: gold and predictions are sentence spans with targets."""
+def score_stances(gold: Sequence[SpanDraft], predicted: Sequence[SpanDraft], *,
+                  labels: Sequence[str], targets: dict[str, StanceScores], overall: StanceScores,
+                  text: str = "") -> None:
+    """Add one document's stance counts: gold and predictions are sentence spans with
+    targets (and holders as offsets into ``text``)."""
 
     def ensure(name: str) -> StanceScores:
         if name not in targets:
@@ -186,8 +206,13 @@ def score_stances(gold: Sequence[SpanDraft | Span], predicted: Sequence[SpanDraf
             continue
         claimed.add(best)
         label = predicted[best].label
+        agreed = g.holder is not None and _same_holder(text, g.holder, predicted[best].holder)
         for table in (scores, overall):
             table.suggested += 1
+            table.candidates += 1
+            if g.holder is not None:
+                table.holders_gold += 1
+                table.holders_agreed += agreed
             table.by_label.setdefault(label, PRF())
             if label == g.label:
                 table.correct += 1
@@ -201,6 +226,27 @@ def score_stances(gold: Sequence[SpanDraft | Span], predicted: Sequence[SpanDraf
         for table in (ensure(p.target or ""), overall):
             table.suggested += 1
             table.by_label.setdefault(p.label, PRF()).fp += 1
+
+
+def _same_holder(text: str, gold: tuple[int, int], found: tuple[int, int] | None) -> bool:
+    if found is None:
+        return False
+    if gold[0] < found[1] and found[0] < gold[1]:
+        return True
+
+    def last_word(span: tuple[int, int]) -> str:
+        words = text[span[0]:span[1]].replace("’", "'").split()
+        return words[-1].removesuffix("'s").lower() if words else ""
+
+    return bool(text) and last_word(gold) == last_word(found) != ""
+
+
+def _as_drafts(spans: Sequence[Span]) -> list[SpanDraft]:
+    """Stored stance spans as drafts with their holders' offsets."""
+    offsets = {s.id: (s.start, s.end) for s in spans}
+    return [SpanDraft(s.start, s.end, s.label, s.layer, target=s.target,
+                      holder=offsets.get(s.holder_span_id) if s.holder_span_id else None)
+            for s in spans if s.layer == "stance"]
 
 
 def evaluate_project(project: Project, *, gold_path: str | Path) -> EvaluationReport:
@@ -226,8 +272,8 @@ def evaluate_project(project: Project, *, gold_path: str | Path) -> EvaluationRe
         gold_entities = [(d.start, d.end, d.label) for d in item.spans if d.layer == "entity"]
         pred_entities = [(s.start, s.end, s.label) for s in spans if s.layer == "entity"]
         score_entities(gold_entities, pred_entities, exact=report.entity_exact, overlap=report.entity_overlap)
-        score_stances([d for d in item.spans if d.layer == "stance"], [s for s in spans if s.layer == "stance"],
-                      labels=labels, targets=report.stance_targets, overall=report.stance_overall)
+        score_stances([d for d in item.spans if d.layer == "stance"], _as_drafts(spans),
+                      labels=labels, targets=report.stance_targets, overall=report.stance_overall, text=item.text)
     if report.documents == 0:
         raise AnnotatorError(Errors.E302, path=gold_path)
     return report
@@ -252,12 +298,15 @@ def format_report(report: EvaluationReport) -> str:
     lines.append("")
     lines.append("Stances (sentence level, per target)")
     label_names = list(report.stance_overall.by_label)
-    header = f"  {'target':<32} {'gold':>5} {'sugg':>5} {'acc':>6} {'mF1':>6} " + " ".join(
+    header = f"  {'target':<32} {'gold':>5} {'sugg':>5} {'recall':>6} {'acc':>6} {'mF1':>6} {'holder':>6} " + " ".join(
         f"{('F1 ' + lab)[:10]:>10}" for lab in label_names)
     lines.append(header)
+    lines.append("  (recall: gold stances with a suggestion for their target over their sentence, any label; "
+                 "acc: with the right label; holder: found ones naming the gold holder)")
     rows = [*report.stance_targets.items(), ("overall", report.stance_overall)]
     for name, sc in rows:
-        lines.append(f"  {name[:32]:<32} {sc.gold:5d} {sc.suggested:5d} {sc.accuracy:6.3f} {sc.macro_f1:6.3f} "
+        lines.append(f"  {name[:32]:<32} {sc.gold:5d} {sc.suggested:5d} {sc.candidate_recall:6.3f} "
+                     f"{sc.accuracy:6.3f} {sc.macro_f1:6.3f} {sc.holder_agreement:6.3f} "
                      + " ".join(f"{sc.by_label[lab].f1 if lab in sc.by_label else 0.0:10.3f}"
                                 for lab in label_names))
     return "\n".join(lines)
@@ -316,7 +365,8 @@ def compare_suggesters(project: Project, *, gold_path: str | Path, models: Seque
                            exact=report.entity_exact, overlap=report.entity_overlap)
             score_stances([d for d in item.spans if d.layer == "stance"],
                           [d for d in drafts if d.layer == "stance"],
-                          labels=labels, targets=report.stance_targets, overall=report.stance_overall)
+                          labels=labels, targets=report.stance_targets, overall=report.stance_overall,
+                          text=item.text)
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -342,13 +392,14 @@ def format_comparison(comparison: Comparison) -> str:
         lines.append(f"  {'overall':<10}" + "".join(
             f" {p.precision:8.3f} {p.recall:6.3f} {p.f1:6.3f}" for p in overall))
     lines += ["", "Stances (sentence level)",
-              f"  {'target':<32}" + "".join(f" {'[' + str(i + 1) + '] acc':>9} {'mF1':>6}"
+              f"  {'target':<32}" + "".join(f" {'[' + str(i + 1) + '] rec':>9} {'acc':>6} {'mF1':>6}"
                                             for i in range(len(reports)))]
     targets = list(dict.fromkeys(t for r in reports for t in r.stance_targets))
     for target in [*targets, "overall"]:
         cells = []
         for r in reports:
             sc = r.stance_overall if target == "overall" else r.stance_targets.get(target)
-            cells.append(f" {sc.accuracy if sc else 0:9.3f} {sc.macro_f1 if sc else 0:6.3f}")
+            cells.append(f" {sc.candidate_recall if sc else 0:9.3f} {sc.accuracy if sc else 0:6.3f} "
+                         f"{sc.macro_f1 if sc else 0:6.3f}")
         lines.append(f"  {target[:32]:<32}" + "".join(cells))
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from typing import Any
 from annotator.core.model import ORIGIN_HUMAN, Document, Span
 from annotator.core.scheme import Scheme
 from annotator.core.text import strip_span
+from annotator.nlp.stance import TargetMatcher, best_target
 from annotator.storage.project import Project
 
 __all__ = [
@@ -368,6 +369,7 @@ class AnnotationSession:
         self.scheme: Scheme = project.scheme()
         self.char_mode = bool(project.setting(CHAR_MODE_SETTING, False)) if char_mode is None else char_mode
         self._nlp = nlp
+        self._target_matcher: TargetMatcher | None = None
         self.document: Document | None = None
         self._spans: dict[int, Span] = {}
         self._tokens: TokenIndex | None = None
@@ -572,14 +574,11 @@ class AnnotationSession:
         return self.tokens.sentence_at(pos) if self.text else None
 
     def guess_target(self, start: int, end: int) -> str | None:
-        """The scheme target whose keywords or aliases occur in the range, if any."""
-        passage = self.text[start:end].lower()
-        best, hits = None, 0
-        for t in self.scheme.targets:
-            n = sum(passage.count(k.lower()) for k in (*t.keywords, *t.aliases, t.name) if k)
-            if n > hits:
-                best, hits = t.name, n
-        return best
+        """The scheme target the range speaks about (aliases, keywords and the
+        target's names on word boundaries, as the stance suggester matches them)."""
+        if self._target_matcher is None or self._target_matcher.targets != tuple(self.scheme.targets):
+            self._target_matcher = TargetMatcher(self.scheme.targets)
+        return best_target(self._target_matcher.find(self.text[start:end]), self._target_matcher)
 
     def holder_candidates(self, stance: Span | None = None, limit: int = 12) -> list[Span]:
         """Entities near the stance, PERSON and ORG first, nearest first."""

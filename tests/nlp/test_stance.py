@@ -159,3 +159,19 @@ def test_a_headline_sets_the_topic_but_holds_no_stance(rules):
     assert text[stance.start:stance.end].startswith("Kremlin")
     assert (stance.target, stance.label) == (TROOPS, "AGAINST")
     assert stance.cue == "condemned (target from context)"
+
+
+def test_targets_and_speakers_carry_to_the_next_sentence_after_a_headline_and_paragraphs(rules):
+    """The carry-over of a target (and of a quote's speaker) within a paragraph works
+    on articles with newlines, not only on the first paragraph."""
+    text = ("Leaders meet in Vilnius\n"
+            "The summit opened on Tuesday with a long agenda on energy.\n"
+            "Tusk said Poland would not send soldiers to Ukraine. Tusk also rejected the idea.\n"
+            "Kallas said Estonia was open to sending instructors. Kallas also welcomed the plan.\n")
+    found, _ = stances(rules, text)
+    for sentence, label, holder in (("Tusk also rejected", "AGAINST", "Tusk"), ("Kallas also welcomed", "FAVOR", "Kallas")):
+        start = text.index(sentence)
+        carried = [d for d in found if d.start == start]
+        assert [(d.target, d.label) for d in carried] == [(TROOPS, label)]
+        assert text[carried[0].holder[0]:carried[0].holder[1]] == holder
+        assert carried[0].cue.endswith("(target from context)")

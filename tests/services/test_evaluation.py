@@ -45,7 +45,7 @@ def test_entity_and_stance_scores_against_hand_built_gold(project, tmp_path):
         SpanDraft(25, 33, "GPE", "entity"),           # overlap only ("Ukraine.")
         SpanDraft(34, 40, "ORG", "entity"),           # wrong label
         SpanDraft(S3[0], S3[0] + 4, "PERSON", "entity"),  # exact hit
-        SpanDraft(S1[0], S1[1], "AGAINST", "stance", target=TROOPS),   # right
+        SpanDraft(S1[0], S1[1], "AGAINST", "stance", target=TROOPS, holder=(0, 6)),   # right, same holder
         SpanDraft(S2[0], S2[1], "AGAINST", "stance", target=TROOPS),   # wrong label
         SpanDraft(S3[0], S3[1], "FAVOR", "stance", target="Sanctions on Russia"),  # no gold for this target
     ]
@@ -63,6 +63,12 @@ def test_entity_and_stance_scores_against_hand_built_gold(project, tmp_path):
     troops = report.stance_targets[TROOPS]
     assert (troops.gold, troops.correct) == (3, 1)
     assert troops.accuracy == pytest.approx(1 / 3)
+    # Two of three gold stances have a suggestion for their target (one with the wrong
+    # label): recall counts both; the third has a suggestion for another target only.
+    assert (troops.candidates, troops.candidate_recall) == (2, pytest.approx(2 / 3))
+    assert report.stance_overall.candidate_recall == pytest.approx(2 / 3)
+    # One found gold stance names a holder, and the suggestion names the same one.
+    assert (troops.holders_gold, troops.holders_agreed, troops.holder_agreement) == (1, 1, 1.0)
     # AGAINST: tp 1, fp 1 -> F1 2/3; FAVOR: fn 1 -> 0; NEUTRAL: fn 1 (missed) -> 0.
     assert troops.by_label["AGAINST"].f1 == pytest.approx(2 / 3)
     assert troops.macro_f1 == pytest.approx((2 / 3) / 3)
@@ -70,8 +76,10 @@ def test_entity_and_stance_scores_against_hand_built_gold(project, tmp_path):
     assert (sanctions.gold, sanctions.suggested, sanctions.by_label["FAVOR"].fp) == (0, 1, 1)
     data = report.to_dict()
     assert data["entities"]["exact"]["overall"]["tp"] == 2
+    assert data["stances"]["overall"]["candidate_recall"] == pytest.approx(0.6667)
     table = format_report(report)
     assert "Entities (exact match)" in table and TROOPS in table and "overall" in table
+    assert "recall" in table and " 0.667 " in table
 
 
 def test_human_and_imported_spans_are_not_predictions(project, tmp_path):

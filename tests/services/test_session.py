@@ -195,3 +195,23 @@ def test_char_mode_keeps_partial_selection(project, blank_nlp):
     s.load(doc_id)
     assert s.snap(1, 4) == (1, 4)
     assert s.snap(6, 7) is None  # only a space
+
+
+ARTICLE = ("Allies split over a peacekeeping force\n"
+           "Speaking in Oslo on Friday, the minister said the peacekeepers would need a clear mandate.\n"
+           "\"We have said what we will do,\" she said. The Pentagon announced a new assistance package.\n")
+
+
+def test_guess_target_matches_words_not_substrings(project, blank_nlp):
+    """'said' holds 'aid' and a reported-speech sentence is not about military aid;
+    a keyword's trailing '*' is a prefix, not a literal star."""
+    doc_id = _add_doc(project, text=ARTICLE, title="Allies split")
+    s = AnnotationSession(project, nlp=blank_nlp)
+    s.load(doc_id)
+    quote = ARTICLE.index('"We have')
+    assert s.guess_target(quote, ARTICLE.index(" The Pentagon")) is None
+    second = ARTICLE.index("Speaking")
+    assert s.guess_target(second, ARTICLE.index("\n", second)) == "Western troops in Ukraine"  # peacekeep*
+    pentagon = ARTICLE.index("The Pentagon")
+    assert s.guess_target(pentagon, len(ARTICLE)) == "US military aid to Ukraine"  # assistance
+    assert s.guess_target(0, ARTICLE.index("\n")) == "Western troops in Ukraine"  # the headline
