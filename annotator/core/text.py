@@ -87,3 +87,45 @@ class Utf16Index:
         if k and self._astral_utf16[k - 1] == offset - 1:
             return self._astral[k - 1]
         return offset - k
+
+
+#: Texts longer than this are processed in pieces: spaCy refuses texts over
+#: ``nlp.max_length`` (1,000,000 characters, E088), and its parser and recogniser
+#: need about 1 GB of temporary memory per 100,000 characters.
+LONG_TEXT = 100_000
+#: The most characters of one piece of a long text.
+CHUNK_CHARS = 50_000
+
+# Where a long text may be cut, best first: a blank line, a line break, the end of
+# a sentence (with closing quotes or brackets), any whitespace.
+_CUTS = (re.compile(r"\n[^\S\n]*\n\s*"), re.compile(r"\n\s*"),
+         re.compile(r"[.!?\u2026][\"'\u201d\u2019)\]]*\s+"), re.compile(r"\s+"))
+
+
+def sentence_chunks(text: str, *, size: int = CHUNK_CHARS) -> list[tuple[int, str]]:
+    """Cut ``text`` into (offset, piece) pairs of at most ``size`` characters.
+
+    Each piece but the last ends after a paragraph break, a line break, a
+    sentence end or whitespace (the best one found in the second half of the
+    window), so a tokenizer splits the pieces as it splits the whole text, and a
+    sentence is cut only when no sentence end is near. Only a run of ``size / 2``
+    characters without any whitespace is cut mid-word. The pieces joined give
+    ``text`` back, and ``offset`` maps a piece's offsets onto the text.
+    """
+    size = max(2, size)
+    pieces: list[tuple[int, str]] = []
+    start, length = 0, len(text)
+    while length - start > size:
+        window_end = start + size
+        cut = window_end
+        for pattern in _CUTS:
+            last = None
+            for last in pattern.finditer(text, start + size // 2, window_end):  # noqa: B007 (keep the last)
+                pass
+            if last is not None:
+                cut = last.end()
+                break
+        pieces.append((start, text[start:cut]))
+        start = cut
+    pieces.append((start, text[start:]))
+    return pieces

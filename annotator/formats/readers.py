@@ -158,6 +158,13 @@ def read_json(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
         return
     items = data if isinstance(data, list) else [data]
     for number, obj in enumerate(items, 1):
+        # The per-article limit of the other readers: only a file over it can hold an article over it.
+        if size > max_record_bytes:
+            record_size = len(json.dumps(obj, ensure_ascii=False).encode("utf-8", "surrogatepass"))
+            if record_size > max_record_bytes:
+                yield number, AnnotatorError(Errors.E217, path=path, line=number, size=record_size,
+                                             limit=max_record_bytes)
+                continue
         try:
             yield number, parse_record(obj, path=path, line=number, scheme=scheme, default_title=f"{path.stem} #{number}")
         except AnnotatorError as exc:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from annotator.core.model import SpanDraft
 from annotator.core.scheme import Scheme
+from annotator.core.text import CHUNK_CHARS, LONG_TEXT, sentence_chunks
 from annotator.nlp.entities import EntitySuggester, check_patterns_mode
 from annotator.nlp.pipelines import (
     AUTO,
@@ -114,14 +115,57 @@ class Suggester:
 
     def suggest(self, texts: Iterable[str], *, batch_size: int = 64, n_process: int = 1) -> Iterator[list[SpanDraft]]:
         """Suggestions for each text, in order, processing with ``nlp.pipe``."""
-        for doc in self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process):
-            yield self.drafts(doc)
+        for _context, drafts, _tokens in self.suggest_with_context(((text, None) for text in texts),
+                                                                  batch_size=batch_size, n_process=n_process):
+            yield drafts
+
+    def suggest_text(self, text: str) -> list[SpanDraft]:
+        """Suggestions for one text (long ones in pieces, like :meth:`suggest_with_context`)."""
+        for _context, drafts, _tokens in self.suggest_with_context([(text, None)], batch_size=1):
+            return drafts
+        return []
 
     def suggest_with_context(self, items: Iterable[tuple[str, Any]], *, batch_size: int = 64,
                              n_process: int = 1) -> Iterator[tuple[Any, list[SpanDraft], int]]:
-        """Like :meth:`suggest` for (text, context) pairs; yields (context, drafts, n_tokens)."""
-        for doc, context in self.nlp.pipe(items, as_tuples=True, batch_size=batch_size, n_process=n_process):
-            yield context, self.drafts(doc), len(doc)
+        """Like :meth:`suggest` for (text, context) pairs; yields (context, drafts, n_tokens).
+
+        A text longer than :data:`~annotator.core.text.LONG_TEXT` characters (or
+        the pipeline's ``max_length``) goes through the pipeline in sentence-aligned
+        pieces of at most :data:`~annotator.core.text.CHUNK_CHARS` characters, and
+        the pieces' suggestions are mapped back onto the whole text: spaCy refuses
+        texts over ``max_length`` and needs memory in proportion to a text's length,
+        so one huge article neither fails the run nor holds the memory of a whole
+        batch.
+        """
+        limit = min(LONG_TEXT, self.nlp.max_length)
+        size = min(CHUNK_CHARS, max(2, limit // 2))
+
+        def pieces() -> Iterator[tuple[str, tuple[Any, int, bool]]]:
+            for text, context in items:
+                if len(text) <= limit:
+                    yield text, (context, 0, True)
+                    continue
+                parts = sentence_chunks(text, size=size)
+                for k, (offset, piece) in enumerate(parts):
+                    yield piece, (context, offset, k == len(parts) - 1)
+
+        drafts: list[SpanDraft] = []
+        tokens = 0
+        for doc, (context, offset, last) in self.nlp.pipe(pieces(), as_tuples=True, batch_size=batch_size,
+                                                          n_process=n_process):
+            found = self.drafts(doc)
+            drafts.extend(_shifted(found, offset) if offset else found)
+            tokens += len(doc)
+            if last:
+                yield context, drafts, tokens
+                drafts, tokens = [], 0
+
+
+def _shifted(drafts: list[SpanDraft], offset: int) -> list[SpanDraft]:
+    """Drafts found in a piece of a text, with offsets into the whole text."""
+    return [replace(d, start=d.start + offset, end=d.end + offset,
+                    holder=None if d.holder is None else (d.holder[0] + offset, d.holder[1] + offset))
+            for d in drafts]
 
 
 def load_suggester(model: str | None = AUTO, *, scheme: Scheme, cues: dict[str, Any] | None = None,

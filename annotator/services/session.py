@@ -24,7 +24,7 @@ from typing import Any
 
 from annotator.core.model import ORIGIN_HUMAN, Document, Span
 from annotator.core.scheme import Scheme
-from annotator.core.text import strip_span
+from annotator.core.text import LONG_TEXT, sentence_chunks, strip_span
 from annotator.nlp.stance import TargetMatcher, best_target
 from annotator.storage.project import Project
 
@@ -91,15 +91,22 @@ class TokenIndex:
 
     def __init__(self, text: str, nlp: Any | None = None) -> None:
         nlp = nlp or _blank_pipeline()
-        doc = nlp(text)
-        tokens = [t for t in doc if not t.is_space]
-        self.starts = [t.idx for t in tokens]
-        self.ends = [t.idx + len(t) for t in tokens]
+        self.starts: list[int] = []
+        self.ends: list[int] = []
         sents = []
-        for sent in doc.sents:
-            s, e = strip_span(text, sent.start_char, sent.end_char)
-            if s < e:
-                sents.append((s, e))
+        # A long article goes through in sentence-aligned pieces (spaCy refuses
+        # texts over nlp.max_length); offsets are mapped back onto the whole text.
+        pieces = [(0, text)] if len(text) <= min(LONG_TEXT, nlp.max_length) else sentence_chunks(text)
+        for offset, piece in pieces:
+            doc = nlp(piece)
+            for t in doc:
+                if not t.is_space:
+                    self.starts.append(offset + t.idx)
+                    self.ends.append(offset + t.idx + len(t))
+            for sent in doc.sents:
+                s, e = strip_span(text, offset + sent.start_char, offset + sent.end_char)
+                if s < e:
+                    sents.append((s, e))
         self.sentences = sents
         self._sent_starts = [s for s, _ in sents]
 

@@ -277,7 +277,7 @@ class SuggestAhead:
             already = project.suggested_by(doc_id, suggester.name)
             if not already:
                 text = project.document(doc_id).text
-                drafts = suggester.drafts(suggester.nlp(text))
+                drafts = suggester.suggest_text(text)
                 with self._lock:
                     if generation != self._generation and doc_id not in self._queue:
                         return  # cancelled or no longer wanted: do not write

@@ -28,6 +28,7 @@ from typing import Any
 from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.model import Document, Span
 from annotator.core.scheme import Scheme
+from annotator.core.text import LONG_TEXT, sentence_chunks
 
 #: The report of spans that were adjusted, dropped from ``doc.ents`` or not aligned,
 #: written beside every export.
@@ -189,6 +190,21 @@ def atomic_text(path: Path) -> Iterator[Any]:
     """A text file (UTF-8, ``\\n`` line ends) that appears at ``path`` only when complete."""
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="\n") as fh:
         yield fh
+
+
+def tokenize(nlp: Any, text: str) -> Any:
+    """``nlp.make_doc(text)`` for a text of any length.
+
+    A text over :data:`~annotator.core.text.LONG_TEXT` characters (or the
+    tokenizer's ``max_length``, which spaCy enforces with E088) is tokenized in
+    sentence-aligned pieces that are joined into one ``Doc`` with the same text
+    and tokens, so spans keep their offsets.
+    """
+    if len(text) <= min(LONG_TEXT, nlp.max_length):
+        return nlp.make_doc(text)
+    from spacy.tokens import Doc
+
+    return Doc.from_docs([nlp.make_doc(piece) for _offset, piece in sentence_chunks(text)], ensure_whitespace=False)
 
 
 def stable_hash32(value: str) -> int:

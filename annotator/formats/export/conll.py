@@ -24,6 +24,7 @@ from annotator.formats.export import (
     atomic_text,
     exporter,
     inside,
+    tokenize,
 )
 from annotator.formats.export.align import align_item, longest_first, report_overlaps
 
@@ -50,7 +51,7 @@ def write_conll(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
     with atomic_text(path) as fh:
         for item in items:
             text = item.document.text
-            doc = sentencizer(nlp.make_doc(text))
+            doc = sentencizer(tokenize(nlp, text))
             entities, _stances = align_item(doc, [s for s in item.spans if s.layer == "entity"], report, text)
             kept, dropped = longest_first(entities)
             report_overlaps(dropped, text, report)

@@ -21,6 +21,7 @@ from annotator.formats.export import (
     exporter,
     inside,
     stable_hash32,
+    tokenize,
 )
 from annotator.formats.export.align import align_item, longest_first, report_overlaps
 
@@ -154,7 +155,7 @@ def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportO
     with atomic_text(path) as fh, atomic_text(stance_path) as sfh:
         for item in items:
             doc = item.document
-            sdoc = nlp.make_doc(doc.text)
+            sdoc = tokenize(nlp, doc.text)
             entities, stances = align_item(sdoc, item.spans, report, doc.text)
             kept, dropped = longest_first(entities)
             report_overlaps(dropped, doc.text, report)

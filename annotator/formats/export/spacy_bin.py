@@ -38,6 +38,7 @@ from annotator.formats.export import (
     atomic_path,
     exporter,
     inside,
+    tokenize,
 )
 from annotator.formats.export.align import align_item, longest_first, make_span, report_overlaps
 
@@ -66,7 +67,7 @@ def write_spacy(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
     conflicts: list[dict[str, Any]] = []
     for item in items:
         text = item.document.text
-        doc = nlp.make_doc(text)
+        doc = tokenize(nlp, text)
         entities, stances = align_item(doc, item.spans, report, text)
         kept, dropped = longest_first(entities)
         report_overlaps(dropped, text, report)
