@@ -18,21 +18,39 @@ from annotator.services import projects
               help="Processes for spaCy (nlp.pipe n_process); more only pays off on large projects.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
               help="Documents per nlp.pipe batch.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="local: this process (and --workers); dask: a Dask cluster (--scheduler or --local).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="dask: address of a running scheduler, e.g. tcp://10.0.0.5:8786.")
+@click.option("--local", "local_workers", type=click.IntRange(1, 256), metavar="N",
+              help="dask: start a local cluster of N worker processes (default: the number of cores).")
+@click.option("--shard-size", type=click.IntRange(1, 100_000), default=64, show_default=True,
+              help="dask: documents per task (and per stored transaction).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @handle_errors
 def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: int, batch_size: int,
+                engine: str, scheduler: str | None, local_workers: int | None, shard_size: int,
                 as_json: bool) -> None:
     """Pre-annotate the project: entity and stance suggestions for every document.
 
     Documents already suggested by the same suggester version are skipped, so an
     interrupted run resumes where it stopped (Ctrl-C keeps every finished
     document). Spans a person accepted, rejected or wrote are never touched.
+    With --engine dask the documents go to a Dask cluster in shards; this process
+    stays the only writer of the project file.
 
     Example:
 
         annotator suggest --project demo.db
+
+        annotator suggest --project wire.db --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from annotator.services import suggesting
+
+    if engine != "dask" and (scheduler or local_workers or shard_size != 64):
+        raise click.UsageError("--scheduler, --local and --shard-size go with --engine dask.")
+    if scheduler and local_workers:
+        raise click.UsageError("Give either --scheduler or --local, not both.")
 
     with projects.open_existing(project_path) as project:
         click.echo("Loading the pipeline...", err=True)
@@ -47,9 +65,13 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: 
             else:
                 click.secho("Suggestions come from rules only, as the model setting asks "
                             "('annotator config --model auto' uses the installed pipeline).", fg="yellow", err=True)
-        with progress_bar("Suggesting", rate_unit="docs") as progress:
-            summary = suggesting.suggest_project(project, suggester=suggester, only_new=only_new,
-                                                 batch_size=batch_size, workers=workers, progress=progress)
+        if engine == "dask":
+            summary = _suggest_on_dask(project, suggester, model, scheduler=scheduler, local=local_workers,
+                                       only_new=only_new, batch_size=batch_size, shard_size=shard_size)
+        else:
+            with progress_bar("Suggesting", rate_unit="docs") as progress:
+                summary = suggesting.suggest_project(project, suggester=suggester, only_new=only_new,
+                                                     batch_size=batch_size, workers=workers, progress=progress)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -57,8 +79,31 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: 
                f"{summary.stance_spans} stance suggestion(s), {summary.spans} stored "
                f"({summary.docs_per_second:.1f} docs/s, {summary.tokens} tokens); "
                f"{summary.skipped} already suggested by {summary.suggester} or skipped.")
+    if engine == "dask" and summary.seconds > 0:
+        click.echo(f"Writing took {summary.write_seconds:.1f} s of {summary.seconds:.1f} s "
+                   f"({100 * summary.write_seconds / summary.seconds:.0f}%).")
     if summary.documents == 0:
         click.echo("Nothing to do: every document already has suggestions from this suggester.")
+
+
+def _suggest_on_dask(project, suggester, model: str | None, *, scheduler: str | None, local: int | None, only_new: bool,
+                     batch_size: int, shard_size: int):
+    import os
+
+    from annotator.services import distributed
+
+    where = scheduler or f"a local cluster of {local or os.cpu_count() or 1} worker(s)"
+    click.echo(f"Connecting to {where}...", err=True)
+    client = distributed.connect(scheduler=scheduler, local=local or os.cpu_count() or 1)
+    try:
+        click.echo(f"Dask: {len(client.nthreads())} worker(s), {sum(client.nthreads().values())} thread(s).",
+                   err=True)
+        with progress_bar("Suggesting", rate_unit="docs") as progress:
+            return distributed.suggest_project_dask(project, client=client, suggester=suggester, model=model,
+                                                    only_new=only_new, batch_size=batch_size,
+                                                    shard_size=shard_size, progress=progress)
+    finally:
+        distributed.close_client(client)
 
 
 @cli.command("evaluate")

@@ -55,6 +55,11 @@ class Errors:
     E304 = "The gazetteer pattern file is invalid: {reason}. Each line must be a JSON object with 'label', 'pattern' and an optional 'id'."
     E305 = "The stance cue lexicon is invalid: {reason}. See the format described at the top of resources/cues.toml."
     E306 = "The project setting '{key}' is invalid: {reason}."
+    # Distributed suggestion (E35x)
+    E350 = "Dask is not installed ({reason}). Install it with: pip install 'annotator[dask]' (on the workers too)."
+    E351 = "Could not reach the Dask scheduler at {address}: {reason}. Check the address (tcp://HOST:8786) and that the scheduler runs."
+    E352 = "A worker has no pipeline folder '{model}' and none was shipped to it. Run the command from the machine that has the folder."
+    E353 = "The Dask workers built a different suggester ({worker}) than this machine ({client}): their environment differs. Give the workers the same annotator, spaCy and pipeline versions."
     # Export (E4xx)
     E401 = "Nothing to export: {reason}."
     E402 = "The output path leaves the chosen folder {folder}. Pick another folder, or remove the link that points outside it."

@@ -45,6 +45,8 @@ class SuggestSummary:
     stance_spans: int = 0
     tokens: int = 0
     seconds: float = 0.0
+    #: Time spent storing results (the single writer's share of ``seconds``).
+    write_seconds: float = 0.0
     cancelled: bool = False
     doc_ids: list[int] = field(default_factory=list)
 
@@ -57,7 +59,7 @@ class SuggestSummary:
                 "documents": self.documents, "skipped": self.skipped, "spans": self.spans,
                 "entity_spans": self.entity_spans, "stance_spans": self.stance_spans, "tokens": self.tokens,
                 "seconds": round(self.seconds, 3), "docs_per_second": round(self.docs_per_second, 2),
-                "cancelled": self.cancelled}
+                "write_seconds": round(self.write_seconds, 3), "cancelled": self.cancelled}
 
 
 def project_suggester(project: Project, *, model: str | None = None) -> Suggester:
@@ -70,6 +72,22 @@ def project_suggester(project: Project, *, model: str | None = None) -> Suggeste
         raise AnnotatorError(Errors.E306, key="cues", reason="it must be an object shaped like resources/cues.toml")
     return load_suggester(model or project.setting("model", "auto"), scheme=project.scheme(), cues=cues,
                           patterns=project.setting("patterns", "auto"))
+
+
+def pending_doc_ids(project: Project, suggester: str, *, only_new: bool = False,
+                    doc_ids: Sequence[int] | None = None) -> tuple[list[int], int]:
+    """The documents a run of ``suggester`` still has to do, in id order, and how
+    many of those asked for it skips (already suggested by that version, or started
+    by a person when ``only_new``)."""
+    pending = project.unsuggested_doc_ids(suggester)
+    total_docs = project.document_count()
+    if doc_ids is not None:
+        wanted = set(doc_ids)
+        total_docs = len(wanted)
+        pending = [d for d in pending if d in wanted]
+    if only_new:
+        pending = project.untouched_doc_ids(pending)
+    return pending, total_docs - len(pending)
 
 
 def suggest_project(project: Project, *, suggester: Suggester | None = None, model: str | None = None,
@@ -98,16 +116,8 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
     """
     if suggester is None:
         suggester = project_suggester(project, model=model)
-    summary = SuggestSummary(suggester.name, suggester.describe(), suggester.rules_only)
-    pending = project.unsuggested_doc_ids(suggester.name)
-    total_docs = project.document_count()
-    if doc_ids is not None:
-        wanted = set(doc_ids)
-        total_docs = len(wanted)
-        pending = [d for d in pending if d in wanted]
-    if only_new:
-        pending = project.untouched_doc_ids(pending)
-    summary.skipped = total_docs - len(pending)
+    pending, skipped = pending_doc_ids(project, suggester.name, only_new=only_new, doc_ids=doc_ids)
+    summary = SuggestSummary(suggester.name, suggester.describe(), suggester.rules_only, skipped=skipped)
     todo = len(pending)
     started = time.perf_counter()
     stop = threading.Event()
@@ -126,7 +136,9 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
             if cancelled is not None and cancelled():
                 summary.cancelled = True
                 break
+            began = time.perf_counter()
             stored = project.store_suggestions(doc_id, suggester.name, drafts)
+            summary.write_seconds += time.perf_counter() - began
             summary.documents += 1
             summary.doc_ids.append(doc_id)
             summary.spans += stored

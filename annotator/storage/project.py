@@ -602,28 +602,43 @@ class Project:
         duplicating one: a draft whose (start, end, layer, label, target) matches an
         existing span of any status is skipped. Returns the number stored."""
         with self.write():
-            existing = {
-                (r[0], r[1], r[2], r[3], r[4])
-                for r in self.conn.execute(
-                    'SELECT start, "end", layer, label, target FROM spans WHERE doc_id = ? AND status != \'suggested\'',
-                    (doc_id,),
-                )
-            }
-            self.conn.execute("DELETE FROM spans WHERE doc_id = ? AND status = 'suggested'", (doc_id,))
-            fresh = []
-            seen: set[tuple] = set()
-            for d in drafts:
-                key = (d.start, d.end, d.layer, d.label, d.target)
-                if key in existing or key in seen:
-                    continue
-                seen.add(key)
-                fresh.append(d)
-            self._insert_drafts(doc_id, fresh, status="suggested", origin=suggester, annotator=None)
-            self.conn.execute(
-                "INSERT INTO suggestion_runs (doc_id, suggester, n_spans) VALUES (?, ?, ?)"
-                " ON CONFLICT(doc_id, suggester) DO UPDATE SET n_spans = excluded.n_spans, at = excluded.at",
-                (doc_id, suggester, len(fresh)),
+            return self._store_suggestions(doc_id, suggester, drafts)
+
+    def store_suggestion_batch(self, suggester: str,
+                               batch: Sequence[tuple[int, Sequence[SpanDraft]]]) -> list[int]:
+        """:meth:`store_suggestions` for several documents in one transaction (a
+        distributed run's shard); returns the number stored per document. A document
+        deleted meanwhile is passed over (0)."""
+        with self.write():
+            live = {r[0] for r in self.conn.execute(
+                f"SELECT id FROM documents WHERE id IN ({','.join('?' * len(batch))})", [d for d, _ in batch])}
+            return [self._store_suggestions(doc_id, suggester, drafts) if doc_id in live else 0
+                    for doc_id, drafts in batch]
+
+    def _store_suggestions(self, doc_id: int, suggester: str, drafts: Sequence[SpanDraft]) -> int:
+        """The body of :meth:`store_suggestions`, inside the caller's transaction."""
+        existing = {
+            (r[0], r[1], r[2], r[3], r[4])
+            for r in self.conn.execute(
+                'SELECT start, "end", layer, label, target FROM spans WHERE doc_id = ? AND status != \'suggested\'',
+                (doc_id,),
             )
+        }
+        self.conn.execute("DELETE FROM spans WHERE doc_id = ? AND status = 'suggested'", (doc_id,))
+        fresh = []
+        seen: set[tuple] = set()
+        for d in drafts:
+            key = (d.start, d.end, d.layer, d.label, d.target)
+            if key in existing or key in seen:
+                continue
+            seen.add(key)
+            fresh.append(d)
+        self._insert_drafts(doc_id, fresh, status="suggested", origin=suggester, annotator=None)
+        self.conn.execute(
+            "INSERT INTO suggestion_runs (doc_id, suggester, n_spans) VALUES (?, ?, ?)"
+            " ON CONFLICT(doc_id, suggester) DO UPDATE SET n_spans = excluded.n_spans, at = excluded.at",
+            (doc_id, suggester, len(fresh)),
+        )
         return len(fresh)
 
     def has_suggestion_run(self, doc_id: int) -> bool:

@@ -1,0 +1,192 @@
+"""Suggestions on a real Dask cluster (a LocalCluster of two worker processes):
+the same spans as a single-process run, a worker killed mid-run, cancel and resume,
+a pipeline folder shipped to workers that lack it, the CLI against a scheduler."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from click.testing import CliRunner
+
+from annotator.cli import cli
+from annotator.core.errors import AnnotatorError
+from annotator.core.text import text_hash
+from annotator.nlp.suggester import load_suggester
+from annotator.services import distributed
+from annotator.services.suggesting import suggest_project
+from annotator.storage import NewDocument, open_project
+
+distributed_pkg = pytest.importorskip("dask.distributed")
+
+LINES = [
+    "Macron said he did not rule out sending Western troops to Ukraine.",
+    "Vance expressed skepticism about more US military aid to Kyiv.",
+    "Scholz said Germany would not send Taurus missiles for strikes into Russia.",
+    "Stoltenberg said Ukraine's future is in NATO.",
+    "The weather in Brussels was mild on Tuesday.",
+    "Fico opposed new sanctions on Russia, calling them pointless.",
+]
+
+
+def _texts(n: int) -> list[str]:
+    return [f"Briefing {i} from Warsaw\n{LINES[i % len(LINES)]} {LINES[(i * 5 + 1) % len(LINES)]}\n"
+            f"Officials met in Paris on day {i}." for i in range(n)]
+
+
+def _make_project(path, n: int):
+    project = open_project(path, create=True, annotator="tester")
+    project.add_documents([NewDocument(text=t, title=t.split("\n")[0], text_hash=text_hash(t)) for t in _texts(n)])
+    project.set_setting("model", "rules")
+    return project
+
+
+def _spans(project) -> list[tuple]:
+    return project.conn.execute(
+        'SELECT doc_id, start, "end", layer, label, coalesce(target, \'\'), coalesce(score, -1), '
+        "coalesce(cue, ''), origin, status FROM spans ORDER BY 1, 2, 3, 4, 5, 6").fetchall()
+
+
+def _runs(project, name: str) -> list[int]:
+    return [r[0] for r in project.conn.execute(
+        "SELECT doc_id FROM suggestion_runs WHERE suggester = ? ORDER BY doc_id", (name,))]
+
+
+@pytest.fixture(scope="module")
+def client():
+    client = distributed.connect(local=2)
+    yield client
+    distributed.close_client(client)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The single-process result on 24 documents."""
+    project = _make_project(tmp_path_factory.mktemp("ref") / "ref.db", 24)
+    suggester = load_suggester("rules", scheme=project.scheme())
+    suggest_project(project, suggester=suggester)
+    spans = _spans(project)
+    project.close()
+    assert spans, "the rules must suggest something on these texts"
+    return spans
+
+
+def test_a_local_cluster_gives_exactly_the_single_process_suggestions(client, reference, tmp_path):
+    project = _make_project(tmp_path / "p.db", 24)
+    seen: list[tuple[int, int]] = []
+    summary = distributed.suggest_project_dask(project, client=client, shard_size=5,
+                                               progress=lambda done, total: seen.append((done, total)))
+    assert summary.documents == 24 and summary.skipped == 0 and not summary.cancelled
+    assert _spans(project) == reference
+    assert _runs(project, summary.suggester) == list(range(1, 25))
+    assert seen[0] == (0, 24) and seen[-1] == (24, 24)
+    assert 0 < summary.write_seconds < summary.seconds
+    # A second run finds nothing to do and changes nothing.
+    again = distributed.suggest_project_dask(project, client=client, shard_size=5)
+    assert (again.documents, again.skipped) == (0, 24)
+    assert _spans(project) == reference
+    project.close()
+
+
+def test_decided_spans_survive_a_distributed_run(client, tmp_path):
+    project = _make_project(tmp_path / "p.db", 6)
+    first = distributed.suggest_project_dask(project, client=client, shard_size=4)
+    doc_id = 1
+    accepted = project.spans(doc_id, statuses=["suggested"])[0]
+    project.update_span(accepted.id, status="accepted")
+    # Another suggester version (another patterns setting) suggests the project again.
+    project.set_setting("patterns", "all")
+    second = distributed.suggest_project_dask(project, client=client, shard_size=4)
+    assert second.suggester != first.suggester and second.documents == 6
+    keys = [(s.start, s.end, s.layer, s.label, s.target) for s in project.spans(doc_id)]
+    assert len(keys) == len(set(keys)), "a suggestion duplicated a decided span"
+    assert project.span(accepted.id).status == "accepted"
+    project.close()
+
+
+def test_cancel_keeps_finished_shards_and_a_second_run_resumes(client, reference, tmp_path):
+    project = _make_project(tmp_path / "p.db", 24)
+    done = {"n": 0}
+
+    def progress(n: int, _total: int) -> None:
+        done["n"] = n
+
+    first = distributed.suggest_project_dask(project, client=client, shard_size=3, in_flight=2,
+                                             progress=progress, cancelled=lambda: done["n"] >= 6)
+    assert first.cancelled and 6 <= first.documents < 24
+    stored = _runs(project, first.suggester)
+    assert stored == sorted(first.doc_ids) and len(stored) == first.documents
+    second = distributed.suggest_project_dask(project, client=client, shard_size=3)
+    assert second.documents == 24 - first.documents and second.skipped == first.documents
+    assert _spans(project) == reference
+    project.close()
+
+
+def test_a_pipeline_folder_is_shipped_to_a_worker_that_lacks_it(tmp_path):
+    import spacy
+
+    folder = tmp_path / "made" / "news_pipeline"
+    folder.parent.mkdir()
+    nlp = spacy.blank("en")
+    nlp.meta["name"] = "news_pipeline"
+    nlp.meta["version"] = "0.0.7"
+    nlp.to_disk(folder)
+    scheme = open_project(tmp_path / "s.db", create=True).scheme()
+    local = load_suggester(str(folder), scheme=scheme)
+    archive, digest = distributed.pack_folder(folder)
+    gone = tmp_path / "elsewhere" / "news_pipeline"  # the path as the client named it; absent here
+    spec = distributed.SuggesterSpec(model=str(gone), scheme=scheme, cues=None, patterns="auto",
+                                     folder_name="news_pipeline", folder_digest=digest)
+    with pytest.raises(AnnotatorError) as err:
+        distributed.worker_suggester(spec, None)
+    assert err.value.code == "E352"
+    shipped = distributed.worker_suggester(spec, archive)
+    assert shipped.name == local.name and "news_pipeline" in shipped.name
+    result = distributed.suggest_shard(spec, [("Macron met Scholz in Berlin.", 1)], archive)
+    assert result.suggester == local.name and result.records[0][0] == 1
+
+
+def test_the_cli_runs_on_a_scheduler_and_reports_the_write_share(client, reference, tmp_path):
+    _make_project(tmp_path / "p.db", 24).close()
+    address = client.scheduler.address
+    result = CliRunner().invoke(cli, ["suggest", "--project", str(tmp_path / "p.db"), "--engine", "dask",
+                                      "--scheduler", address, "--shard-size", "7"])
+    assert result.exit_code == 0, result.output
+    assert "Suggested 24 document(s)" in result.output and "Writing took" in result.output
+    with open_project(tmp_path / "p.db") as project:
+        assert _spans(project) == reference
+
+
+def test_dask_options_without_the_dask_engine_are_refused(tmp_path):
+    _make_project(tmp_path / "p.db", 1).close()
+    result = CliRunner().invoke(cli, ["suggest", "--project", str(tmp_path / "p.db"), "--local", "2"])
+    assert result.exit_code == 2 and "--engine dask" in result.output
+
+
+def test_an_unreachable_scheduler_is_a_coded_error():
+    with pytest.raises(AnnotatorError) as err:
+        distributed.connect(scheduler="tcp://127.0.0.1:9", timeout="2s")
+    assert err.value.code == "E351" and "tcp://127.0.0.1:9" in str(err.value)
+
+
+def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_lost_or_duplicated(client, reference, tmp_path):
+    project = _make_project(tmp_path / "p.db", 24)
+    pids = client.run(os.getpid)
+    killed: list[int] = []
+
+    def progress(done: int, _total: int) -> None:
+        if done and not killed:
+            victim = sorted(pids.values())[0]
+            os.kill(victim, signal.SIGKILL)
+            killed.append(victim)
+
+    summary = distributed.suggest_project_dask(project, client=client, shard_size=2, in_flight=4,
+                                               progress=progress)
+    assert killed, "no worker was killed"
+    assert summary.documents == 24 and not summary.cancelled
+    assert _runs(project, summary.suggester) == list(range(1, 25))
+    assert _spans(project) == reference
+    client.wait_for_workers(2, timeout=60)
+    assert killed[0] not in client.run(os.getpid).values()
+    project.close()
