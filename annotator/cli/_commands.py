@@ -39,14 +39,23 @@ def init_cmd(project_path: Path, labels: Path | None, targets: Path | None, mode
 @click.option("--skip-invalid", is_flag=True, help="Import the good records and write the bad ones to a report file.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where --skip-invalid writes rejected records (default: PROJECT.import-report.jsonl).")
+@click.option("--offsets", type=click.Choice(["codepoints", "utf16", "graphemes"]),
+              help="Unit of the files' span offsets (default: the format's own: UTF-16 for doccano and Label "
+                   "Studio, code points otherwise; detected from span texts when records carry them).")
+@click.option("--status", "doc_status", type=click.Choice(["new", "in_progress", "done", "skipped"]),
+              help="Mark every imported article with this status (e.g. done for finished training data).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @handle_errors
 def import_cmd(paths: tuple[Path, ...], project_path: Path, encoding: str | None, as_suggestions: bool,
-               skip_invalid: bool, report_path: Path | None, as_json: bool) -> None:
-    """Import articles from .txt/.md files, folders, JSONL (ours, Prodigy, doccano) or CSV.
+               skip_invalid: bool, report_path: Path | None, offsets: str | None, doc_status: str | None,
+               as_json: bool) -> None:
+    """Import articles: .txt/.md, JSONL/JSON (ours, Prodigy, doccano, Label Studio
+    JSON and JSON-MIN), CSV/TSV (Label Studio's too), CoNLL/IOB and spaCy .spacy.
 
-    The project is created if it does not exist. Articles already in the project
-    (same text) are skipped and counted. A file with a bad record imports nothing
+    A file's content decides its format before its extension does (a CoNLL file
+    named .txt is read as CoNLL). The project is created if it does not exist.
+    Articles already in the project (same text) are not added again; spans they
+    do not hold yet are added to them. A file with a bad record imports nothing
     unless --skip-invalid is given.
 
     Example:
@@ -57,14 +66,29 @@ def import_cmd(paths: tuple[Path, ...], project_path: Path, encoding: str | None
 
     with open_project(project_path, create=True) as project, progress_bar("Importing") as progress:
         summary = importing.import_paths(project, paths, encoding=encoding, as_suggestions=as_suggestions,
-                                         skip_invalid=skip_invalid, report_path=report_path, progress=progress)
+                                         skip_invalid=skip_invalid, report_path=report_path, progress=progress,
+                                         offsets=offsets, status=doc_status)
     if as_json:
         print_json(summary.to_dict())
         return
     click.echo(f"Imported {summary.imported} article(s) with {summary.spans} span(s) from {summary.files} file(s); "
                f"{summary.duplicates} duplicate(s) skipped (same text already in the project or earlier in this import); "
                f"{summary.invalid} invalid.")
-    if summary.imported == 0 and summary.duplicates:
+    if summary.formats:
+        click.echo("  read as: " + ", ".join(f"{name} ({n} file(s))" for name, n in sorted(summary.formats.items())))
+    if summary.units:
+        from annotator.core.offsets import UNIT_NAMES
+
+        click.echo("  offsets: " + ", ".join(f"{UNIT_NAMES[u]} ({n} record(s))" for u, n in sorted(summary.units.items()))
+                   + f"; {summary.units_detected} record(s) detected from span texts; "
+                   f"{summary.moved} span(s) moved by the conversion to code points")
+    if summary.merged_duplicates:
+        click.echo(f"  {summary.merged_duplicates} exact duplicate span(s) merged")
+    if summary.merged_into_existing:
+        click.echo(f"  {summary.merged_into_existing} span(s) added to articles already in the project")
+    if summary.relations_in_meta:
+        click.echo(f"  {summary.relations_in_meta} relation(s) other than stance holders kept in the articles' meta")
+    if summary.imported == 0 and summary.duplicates and not summary.merged_into_existing:
         click.echo("Nothing new: every article is already in the project.")
     if summary.report_path:
         click.echo(f"Invalid records and their reasons: {summary.report_path}")

@@ -10,13 +10,14 @@ from annotator.cli import PROJECT_OPTION, cli, handle_errors, print_json, progre
 
 #: Kept in step with the registry (a test checks it); listed here so that
 #: ``import annotator.cli`` does not import the writers.
-FORMATS = ("spacy", "jsonl", "prodigy", "doccano", "conll")
+FORMATS = ("spacy", "jsonl", "prodigy", "doccano", "conll", "labelstudio")
 
 
 @cli.command("export")
 @PROJECT_OPTION
 @click.option("--format", "-f", "fmt", type=click.Choice(FORMATS), required=True,
-              help="spacy: train/dev .spacy + config.cfg; jsonl: ours (lossless); prodigy; doccano; conll (IOB2).")
+              help="spacy: train/dev .spacy + config.cfg; jsonl: ours (lossless); prodigy; doccano; conll (IOB2); "
+                   "labelstudio: tasks with annotations and scored predictions + labeling-config.xml.")
 @click.option("--out", "-o", type=click.Path(path_type=Path), required=True,
               help="Output folder (created if needed); single-file formats also take a file name.")
 @click.option("--split", type=float, default=0.8, show_default=True,
@@ -28,10 +29,14 @@ FORMATS = ("spacy", "jsonl", "prodigy", "doccano", "conll")
 @click.option("--include-suggestions", is_flag=True, help="Also export pending suggestions.")
 @click.option("--stance-docs", is_flag=True,
               help="spaCy: also one doc per (stance, target) with one-hot cats for textcat (stance-*.spacy).")
+@click.option("--offsets", type=click.Choice(["codepoints", "utf16", "graphemes"]),
+              help="JSON formats: unit of the written offsets (default: what the format's tool counts in: "
+                   "UTF-16 for doccano and Label Studio, code points for jsonl and prodigy).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @handle_errors
 def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int, annotator: str | None,
-               include_all: bool, include_suggestions: bool, stance_docs: bool, as_json: bool) -> None:
+               include_all: bool, include_suggestions: bool, stance_docs: bool, offsets: str | None,
+               as_json: bool) -> None:
     """Export annotations as training data (spaCy, our JSONL, Prodigy, doccano, CoNLL).
 
     By default only documents marked done, and only accepted spans. Spans whose
@@ -49,7 +54,7 @@ def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int,
     with projects.open_existing(project_path) as project, progress_bar("Exporting") as progress:
         summary = exporting.export(project, format=fmt, out=out, split=split, seed=seed, annotator=annotator,
                                    include_all=include_all, include_suggestions=include_suggestions,
-                                   stance_docs=stance_docs, progress=progress)
+                                   stance_docs=stance_docs, progress=progress, offsets=offsets)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -59,6 +64,17 @@ def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int,
         click.echo(f"  {layer} spans: " + ", ".join(f"{label} {n}" for label, n in labels.items()))
     if not summary.spans:
         click.echo("  No spans exported.")
+    if "offsets" in summary.extra:
+        from annotator.core.offsets import UNIT_NAMES
+
+        shifted = summary.extra.get("browser_shifted", 0)
+        click.echo(f"  Offsets: {UNIT_NAMES[summary.extra['offsets']]}; spans a browser tool counting UTF-16 units "
+                   f"(doccano, Label Studio) would show on other characters: {shifted}")
+        if shifted and fmt in ("doccano", "labelstudio"):
+            click.secho(f"    {shifted} span(s) will look shifted in {fmt}'s browser: export without --offsets "
+                        "(UTF-16, its default) for it.", fg="yellow", err=True)
+    if summary.extra.get("predictions"):
+        click.echo(f"  Suggestions written as scored predictions: {summary.extra['predictions']}")
     click.echo(f"  Overlapping entities resolved (longest kept): {len(summary.overlaps)}")
     click.echo(f"  Spans snapped to token boundaries: {len(summary.snapped)}")
     click.echo(f"  Spans not aligned to tokens (not exported in this format): {len(summary.not_aligned)}")

@@ -16,8 +16,15 @@ from pathlib import Path
 from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.scheme import Scheme
 from annotator.core.text import normalise_newlines
+from annotator.formats import labelstudio
 from annotator.formats.decode import decode_bytes, read_text_file, sniff_encoding
 from annotator.formats.records import Record, check_text, parse_record, title_from_text
+from annotator.formats.tokens import (
+    looks_like_conll,
+    looks_like_iob,
+    read_conll_records,
+    read_iob_records,
+)
 
 #: The largest article (one JSONL line, one text file) accepted; an annotator
 #: cannot label more in one view, and larger inputs are usually not articles.
@@ -44,10 +51,65 @@ def reader(name: str, *, extensions: tuple[str, ...]) -> Callable[[Reader], Read
 
 
 def reader_for(path: Path) -> Reader:
-    name = EXTENSIONS.get(path.suffix.lower())
+    """The reader for ``path``: what its content looks like first, then its extension."""
+    return READERS[detect_format(path)]
+
+
+def detect_format(path: Path) -> str:
+    """The name of the reader for ``path``.
+
+    The first lines decide before the extension does: JSON Lines, a JSON
+    document, CoNLL/IOB token columns, spaCy's ``word|TAG`` lines or fastText's
+    ``__label__`` lines are recognised in a file of any name (a CoNLL file saved
+    as ``.txt`` is read as CoNLL, not as one article full of tags). CSV/TSV and
+    ``.spacy`` go by their extension. A file that looks like none of them is read
+    by its extension, or refused (E212).
+    """
+    ext = path.suffix.lower()
+    if ext == ".spacy" or ext in (".csv", ".tsv"):
+        return EXTENSIONS[ext]
+    sniffed = _sniff(_head_lines(path), ext)
+    if sniffed:
+        return sniffed
+    name = EXTENSIONS.get(ext)
     if name is None:
         raise AnnotatorError(Errors.E212, path=path, suffix=path.suffix or "(none)")
-    return READERS[name]
+    return name
+
+
+def _head_lines(path: Path, size: int = 16384) -> list[str]:
+    """The first complete lines of a text file ([] for binary or undecodable files)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(size)
+        enc = sniff_encoding(head[:8192], path=path)
+        full = len(head) < size
+        text = head.decode(enc, errors="replace").lstrip("\ufeff")
+    except (AnnotatorError, OSError, LookupError):
+        return []
+    lines = text.splitlines()
+    return lines if full or len(lines) < 2 else lines[:-1]
+
+
+def _sniff(lines: list[str], ext: str) -> str | None:
+    first = next((ln.strip() for ln in lines if ln.strip()), "")
+    if not first:
+        return None
+    if first.startswith("__label__"):
+        return "fasttext"
+    if first[0] in "[{":
+        if ext == ".json":
+            return "json"
+        try:
+            json.loads(first)
+        except (json.JSONDecodeError, RecursionError):
+            return "json"
+        return "jsonl"
+    if looks_like_conll(lines[:200]):
+        return "conll"
+    if looks_like_iob(lines[:50]):
+        return "iob"
+    return None
 
 
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -121,10 +183,41 @@ def _lines(path: Path, *, encoding: str | None, max_bytes: int) -> Iterator[tupl
             offset += len(raw)
 
 
+def _record(obj: object, *, path: Path, line: int, scheme: Scheme | None, offsets: str | None) -> Record:
+    """One JSON value of a .jsonl/.json file as a record: ours, Prodigy's, doccano's,
+    a Label Studio task or JSON-MIN item, or spaCy's ``[text, {"entities": ...}]`` pair."""
+    kind = None
+    if labelstudio.is_task(obj):
+        obj = labelstudio.flatten_task(obj, scheme)  # type: ignore[arg-type]
+        if obj["text"] is None:
+            raise AnnotatorError(Errors.E235, path=path, line=line, fields=", ".join(obj["meta"]) or "none")
+        kind = "labelstudio"
+    elif labelstudio.is_min_row(obj):
+        obj = labelstudio.flatten_min(obj, scheme)  # type: ignore[arg-type]
+        kind = "labelstudio"
+    elif isinstance(obj, list) and len(obj) == 2 and isinstance(obj[0], str) and isinstance(obj[1], dict):
+        obj, kind = _spacy_pair(obj[0], obj[1], path=path, line=line), "ours"
+    return parse_record(obj, path=path, line=line, scheme=scheme, default_title=f"{path.stem} #{line}",
+                        offsets=offsets, kind=kind)
+
+
+def _spacy_pair(text: str, annotations: dict, *, path: Path, line: int) -> dict:
+    """spaCy's v2-style training pair: entities as ``[start, end, label]`` (code points)."""
+    entities = []
+    for ent in annotations.get("entities") or []:
+        if not isinstance(ent, list | tuple) or len(ent) != 3:
+            raise AnnotatorError(Errors.E220, path=path, line=line, field="entities", value=ent,
+                                 expected="[start, end, label]")
+        entities.append({"start": ent[0], "end": ent[1], "label": ent[2]})
+    meta = {"cats": annotations["cats"]} if annotations.get("cats") else {}
+    return {"text": text, "entities": entities, "meta": meta}
+
+
 @reader("jsonl", extensions=(".jsonl", ".ndjson"))
 def read_jsonl(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
-               max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Item]:
-    """One JSON object per line: ours, Prodigy's or doccano's. Blank lines are skipped."""
+               max_record_bytes: int = MAX_RECORD_BYTES, offsets: str | None = None, **_: object) -> Iterator[Item]:
+    """One JSON value per line: ours, Prodigy's, doccano's, Label Studio's, spaCy's
+    training pairs. Blank lines are skipped."""
     any_line = False
     for number, raw in _lines(path, encoding=encoding, max_bytes=max_record_bytes):
         if isinstance(raw, AnnotatorError):
@@ -135,7 +228,7 @@ def read_jsonl(path: Path, *, scheme: Scheme | None, encoding: str | None = None
         any_line = True
         try:
             obj = _loads(raw, path=path, line=number)
-            yield number, parse_record(obj, path=path, line=number, scheme=scheme, default_title=f"{path.stem} #{number}")
+            yield number, _record(obj, path=path, line=number, scheme=scheme, offsets=offsets)
         except AnnotatorError as exc:
             yield number, exc
     if not any_line:
@@ -144,9 +237,10 @@ def read_jsonl(path: Path, *, scheme: Scheme | None, encoding: str | None = None
 
 @reader("json", extensions=(".json",))
 def read_json(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
-              max_record_bytes: int = MAX_RECORD_BYTES, **_: object) -> Iterator[Item]:
-    """A JSON array of article objects, or a single article object (read whole:
-    use JSONL for large collections)."""
+              max_record_bytes: int = MAX_RECORD_BYTES, offsets: str | None = None, **_: object) -> Iterator[Item]:
+    """A JSON array of article objects (ours, Label Studio's JSON and JSON-MIN
+    exports …), or a single article object (read whole: use JSONL for large
+    collections). spaCy's v2 JSON training format is refused by name (E232)."""
     size = path.stat().st_size
     if size > 4 * max_record_bytes:
         yield None, AnnotatorError(Errors.E217, path=path, size=size, limit=4 * max_record_bytes)
@@ -157,6 +251,11 @@ def read_json(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
         yield None, exc
         return
     items = data if isinstance(data, list) else [data]
+    if items and isinstance(items[0], dict) and "paragraphs" in items[0] and "text" not in items[0]:
+        yield None, AnnotatorError(Errors.E232, path=path, kind="spaCy v2 JSON training data (documents with 'paragraphs')",
+                                   advice="Convert it with 'python -m spacy convert FILE OUTPUT_DIR' and import "
+                                          "the .spacy file that writes.")
+        return
     for number, obj in enumerate(items, 1):
         # The per-article limit of the other readers: only a file over it can hold an article over it.
         if size > max_record_bytes:
@@ -166,7 +265,7 @@ def read_json(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
                                              limit=max_record_bytes)
                 continue
         try:
-            yield number, parse_record(obj, path=path, line=number, scheme=scheme, default_title=f"{path.stem} #{number}")
+            yield number, _record(obj, path=path, line=number, scheme=scheme, offsets=offsets)
         except AnnotatorError as exc:
             yield number, exc
 
@@ -190,8 +289,10 @@ def read_text(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
 
 @reader("csv", extensions=(".csv", ".tsv"))
 def read_csv(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
-             max_record_bytes: int = MAX_RECORD_BYTES, **_: object) -> Iterator[Item]:
-    """A ``text`` column (required), an optional ``title``; other columns go to meta.
+             max_record_bytes: int = MAX_RECORD_BYTES, offsets: str | None = None, **_: object) -> Iterator[Item]:
+    """A ``text`` column (required), an optional ``title``; other columns go to meta,
+    except Label Studio's region columns (a JSON list of ``{start, end, text,
+    labels}`` per row, as its CSV/TSV exports write them), which become spans.
     Rows are streamed, so large files use little memory."""
     with path.open("rb") as raw:
         head = raw.read(8192)
@@ -234,6 +335,14 @@ def read_csv(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
                 yield number, AnnotatorError(Errors.E218, path=path, line=number, found=len(row), expected=len(header))
                 continue
             fields = dict(zip(header, row))
+            if labelstudio.is_min_row(fields):
+                try:
+                    yield number, parse_record(labelstudio.flatten_min(fields, scheme), path=path, line=number,
+                                               scheme=scheme, default_title=f"{path.stem} #{number}",
+                                               offsets=offsets, kind="labelstudio")
+                except AnnotatorError as exc:
+                    yield number, exc
+                continue
             text = fields.pop("text")
             title = fields.pop("title", "")
             try:
@@ -243,6 +352,79 @@ def read_csv(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
                 continue
             yield number, Record(text=text, title=title.strip() or title_from_text(text, f"{path.stem} #{number}"),
                                  meta=fields, path=str(path), line=number)
+
+
+def _parsed(items: Iterator[tuple[int | None, object]], *, path: Path, scheme: Scheme | None) -> Iterator[Item]:
+    """Records from the record dicts (our shape) another reader built."""
+    for number, obj in items:
+        if isinstance(obj, AnnotatorError):
+            yield number, obj
+            continue
+        try:
+            yield number, parse_record(obj, path=path, line=number, scheme=scheme, default_title=f"{path.stem} #{number}",
+                                       kind="ours")
+        except AnnotatorError as exc:
+            yield number, exc
+
+
+def _text_lines(path: Path, encoding: str | None, max_record_bytes: int) -> Iterator[tuple[int, str | AnnotatorError]]:
+    for number, raw in _lines(path, encoding=encoding, max_bytes=max_record_bytes):
+        yield number, raw.rstrip("\r\n") if isinstance(raw, str) else raw
+
+
+def _stop_on_errors(lines: Iterator[tuple[int, str | AnnotatorError]], errors: list[Item]) -> Iterator[tuple[int, str]]:
+    for number, raw in lines:
+        if isinstance(raw, AnnotatorError):
+            errors.append((number, raw))
+            return
+        yield number, raw
+
+
+def _token_reader(parse: Callable[..., Iterator], path: Path, scheme: Scheme | None, encoding: str | None,
+                  max_record_bytes: int) -> Iterator[Item]:
+    errors: list[Item] = []
+    any_record = False
+    for item in _parsed(parse(_stop_on_errors(_text_lines(path, encoding, max_record_bytes), errors), path=path),
+                        path=path, scheme=scheme):
+        any_record = True
+        yield item
+    yield from errors
+    if not any_record and not errors:
+        yield None, AnnotatorError(Errors.E203, path=path)
+
+
+@reader("conll", extensions=(".conll", ".conll2003", ".conllu"))
+def read_conll(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
+               max_record_bytes: int = MAX_RECORD_BYTES, **_: object) -> Iterator[Item]:
+    """CoNLL token columns (see :mod:`annotator.formats.tokens`)."""
+    yield from _token_reader(read_conll_records, path, scheme, encoding, max_record_bytes)
+
+
+@reader("iob", extensions=(".iob",))
+def read_iob(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
+             max_record_bytes: int = MAX_RECORD_BYTES, **_: object) -> Iterator[Item]:
+    """spaCy's ``word|TAG`` sentences; a ``.iob`` file in CoNLL columns is read as CoNLL."""
+    if looks_like_conll(_head_lines(path)[:200]):
+        yield from read_conll(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes)
+        return
+    yield from _token_reader(read_iob_records, path, scheme, encoding, max_record_bytes)
+
+
+@reader("docbin", extensions=(".spacy",))
+def read_docbin(path: Path, *, scheme: Scheme | None, max_record_bytes: int = MAX_RECORD_BYTES,
+                **_: object) -> Iterator[Item]:
+    """A spaCy DocBin (see :mod:`annotator.formats.docbin`)."""
+    from annotator.formats.docbin import docbin_records
+
+    yield from _parsed(docbin_records(path, max_bytes=8 * max_record_bytes), path=path, scheme=scheme)
+
+
+@reader("fasttext", extensions=())
+def read_fasttext(path: Path, **_: object) -> Iterator[Item]:
+    """fastText classification lines hold document labels, not spans: refused by name."""
+    yield None, AnnotatorError(Errors.E232, path=path, kind="fastText classification data ('__label__' lines)",
+                               advice="It holds document labels, not spans: import the texts (.txt, .csv or "
+                                      ".jsonl) and label them here.")
 
 
 def _csv_error(exc: Exception, path: Path, line: int, encoding: str) -> AnnotatorError:

@@ -1,9 +1,22 @@
 """Article records read from files, and the validation of their annotations.
 
-One function, :func:`parse_record`, understands the three JSON shapes an article
-can come in (ours, Prodigy's and doccano's), normalises newlines (moving span
-offsets with them) and checks every span against the text, raising coded errors
-that name the file and line.
+One function, :func:`parse_record`, understands the JSON shapes an article can
+come in (ours, Prodigy's, doccano's, and Label Studio's once
+:mod:`annotator.formats.labelstudio` has flattened them), converts span offsets
+from the unit the file counts in (code points, UTF-16 code units or grapheme
+clusters) to code points, normalises newlines (moving span offsets with them),
+merges exact duplicate spans and checks every span against the text, raising
+coded errors that name the file and line.
+
+Offset units: when the spans of a record carry their text, the unit is detected
+(the declared or usual unit of the format first, then the others) and a record
+whose span texts match in no unit is refused (E230). Without span text the
+declared unit is used, and the record counts how many spans it moved.
+
+Stances in other tools' files: a Prodigy record with ``meta.target`` (our
+``prodigy-stance.jsonl``) holds stance spans toward that target; in doccano and
+Label Studio a stance span's label is ``STANCE|target`` (``AGAINST|Harbor Bill``),
+and a ``holder`` relation goes from the holding entity to the stance.
 """
 
 from __future__ import annotations
@@ -14,12 +27,33 @@ from typing import Any
 
 from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.model import SpanDraft
+from annotator.core.offsets import (
+    CODEPOINTS,
+    GRAPHEMES,
+    UNIT_NAMES,
+    UNITS,
+    UTF16,
+    OffsetError,
+    OffsetIndex,
+    units_differ,
+)
 from annotator.core.scheme import Scheme
 from annotator.core.text import NewlineMap, normalise_newlines
 
 OUR_KEYS = {"text", "title", "meta", "status", "annotator", "entities", "stances"}
-PRODIGY_KEYS = {"spans", "tokens", "answer", "_input_hash", "_task_hash", "_view_id", "_session_id", "_timestamp"}
+PRODIGY_KEYS = {"spans", "tokens", "answer", "_input_hash", "_task_hash", "_view_id", "_session_id", "_timestamp",
+                "relations"}
 DOCCANO_KEYS = {"label", "labels", "relations", "id", "Comments"}
+
+#: The relation type (doccano, Label Studio) and label (Prodigy) that links the
+#: entity holding a stance to the stance span.
+HOLDER_RELATION = "holder"
+#: Separates a stance label from its target in one label name (doccano, Label Studio).
+STANCE_SEP = "|"
+
+#: The unit each format's files count in when they do not say (what the tool's
+#: own browser or library produces).
+DEFAULT_UNITS = {"ours": CODEPOINTS, "prodigy": CODEPOINTS, "doccano": UTF16, "labelstudio": UTF16}
 
 
 @dataclass(slots=True)
@@ -34,6 +68,16 @@ class Record:
     spans: list[SpanDraft] = field(default_factory=list)
     path: str | None = None
     line: int | None = None
+    #: The offset unit the record's spans were read in.
+    unit: str = CODEPOINTS
+    #: True when the unit was detected from span texts (not declared or assumed).
+    unit_detected: bool = False
+    #: Spans whose code-point offsets differ from the offsets in the file.
+    moved: int = 0
+    #: Exact duplicate spans merged into one.
+    merged: int = 0
+    #: Relations that are not stance holders, kept in meta.
+    relations_in_meta: int = 0
 
 
 def _is_int(value: Any) -> bool:
@@ -54,36 +98,75 @@ def check_text(text: Any, *, path: Path | str, line: int | None) -> str:
     return text
 
 
-class _SpanReader:
-    """Validates raw spans of one record against its original text."""
+@dataclass(slots=True)
+class RawSpan:
+    """A span as the file gives it: offsets in the file's unit, not yet checked."""
 
-    def __init__(self, original: str, *, path: Path | str, line: int | None, scheme: Scheme | None) -> None:
+    layer: str
+    start: Any
+    end: Any
+    label: Any
+    text: Any = None
+    target: Any = None
+    #: (start, end) of the holding entity, in the file's unit.
+    holder: Any = None
+    #: True when the holder must be an entity of the same record (E216).
+    holder_local: bool = True
+
+
+class _SpanReader:
+    """Validates raw spans of one record against its original text, in one unit."""
+
+    def __init__(self, original: str, *, path: Path | str, line: int | None, scheme: Scheme | None,
+                 unit: str) -> None:
         self.original = original
         self.path = path
         self.line = line
         self.scheme = scheme
         self.index = 0
+        self.unit = unit
+        self.offsets_index = OffsetIndex(original, unit)
+        self.moved = 0
 
     def fail(self, template: str, **fields: Any) -> AnnotatorError:
         return AnnotatorError(template, path=self.path, line=self.line, **fields)
+
+    def _convert(self, layer: str, offset: int) -> int:
+        try:
+            return self.offsets_index.to_codepoints(offset)
+        except OffsetError as exc:
+            raise self.fail(Errors.E231, index=self.index, layer=layer, offset=offset, unit=UNIT_NAMES[self.unit],
+                            reason=str(exc)) from None
 
     def offsets(self, layer: str, start: Any, end: Any, given_text: Any = None) -> tuple[int, int]:
         self.index += 1
         for name, value in (("start", start), ("end", end)):
             if not _is_int(value):
                 raise self.fail(Errors.E208, index=self.index, layer=layer, field=name, value=value, expected="an integer")
-        length = len(self.original)
+        length = self.offsets_index.length
         if start < 0 or end > length:
-            raise self.fail(Errors.E206, index=self.index, layer=layer, start=start, end=end, length=length)
+            raise self.fail(Errors.E206, index=self.index, layer=layer, start=start, end=end, length=length,
+                            unit=UNIT_NAMES[self.unit])
         if start >= end:
             raise self.fail(Errors.E207, index=self.index, layer=layer, start=start, end=end)
+        cp_start, cp_end = self._convert(layer, start), self._convert(layer, end)
         if given_text is not None:
             if not isinstance(given_text, str):
                 raise self.fail(Errors.E208, index=self.index, layer=layer, field="text", value=given_text, expected="a string")
-            actual = self.original[start:end]
+            actual = self.original[cp_start:cp_end]
             if given_text != actual and normalise_newlines(given_text) != normalise_newlines(actual):
-                raise self.fail(Errors.E209, index=self.index, layer=layer, given=given_text, start=start, end=end, actual=actual)
-        return start, end
+                raise self.fail(Errors.E209, index=self.index, layer=layer, given=given_text, start=start, end=end,
+                                actual=actual, unit=UNIT_NAMES[self.unit])
+        if (cp_start, cp_end) != (start, end):
+            self.moved += 1
+        return cp_start, cp_end
+
+    def holder(self, value: Any) -> tuple[int, int]:
+        if (not isinstance(value, list | tuple) or len(value) != 2 or not all(_is_int(v) for v in value)
+                or not 0 <= value[0] < value[1] <= self.offsets_index.length):
+            raise self.fail(Errors.E208, index=self.index, layer="stance", field="holder", value=value,
+                            expected="an object with integer start and end inside the text")
+        return self._convert("stance", value[0]), self._convert("stance", value[1])
 
     def label(self, layer: str, label: Any) -> str:
         if not isinstance(label, str) or not label:
@@ -113,14 +196,28 @@ def _as_list(value: Any, *, field_name: str, path: Path | str, line: int | None)
     return value
 
 
-def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme | None, default_title: str = "") -> Record:
-    """Turn one JSON object (ours, Prodigy or doccano) into a validated :class:`Record`."""
+def split_stance_label(label: Any, scheme: Scheme | None) -> tuple[str, str, str | None]:
+    """(layer, label, target) of a label name from doccano or Label Studio:
+    ``AGAINST|Harbor Bill`` is a stance toward "Harbor Bill"; anything else an entity."""
+    if isinstance(label, str) and STANCE_SEP in label:
+        head, _, target = label.partition(STANCE_SEP)
+        if scheme is None or head in scheme.label_names("stance"):
+            return "stance", head, target
+    return "entity", label, None
+
+
+def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme | None, default_title: str = "",
+                 offsets: str | None = None, kind: str | None = None) -> Record:
+    """Turn one JSON object (ours, Prodigy, doccano, or Label Studio flattened by
+    its reader) into a validated :class:`Record`.
+
+    ``offsets`` is the unit the file declares (None: the usual one of its format);
+    ``kind`` forces the format (Label Studio's reader passes ``"labelstudio"``).
+    """
     if not isinstance(obj, dict):
-        kind = type(obj).__name__ if obj is not None else "null"
-        raise AnnotatorError(Errors.E210, path=path, line=line, kind=kind)
+        kind_name = type(obj).__name__ if obj is not None else "null"
+        raise AnnotatorError(Errors.E210, path=path, line=line, kind=kind_name)
     original = check_text(obj.get("text"), path=path, line=line)
-    reader = _SpanReader(original, path=path, line=line, scheme=scheme)
-    drafts: list[SpanDraft] = []
     status = obj.get("status")
     if status is not None and status not in ("new", "in_progress", "done", "skipped"):
         raise AnnotatorError(Errors.E220, path=path, line=line, field="status", value=status,
@@ -129,7 +226,10 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     if not isinstance(meta, dict):
         raise AnnotatorError(Errors.E220, path=path, line=line, field="meta", value=meta, expected="an object")
     meta = dict(meta)
-    title = obj.get("title", default_title)
+    kind = kind or _kind(obj)
+    title = obj.get("title")
+    if title is None and isinstance(meta.get("title"), str) and kind != "ours":
+        title = meta.pop("title")  # Prodigy: our export keeps the title in meta
     if title is None:
         title = default_title
     if not isinstance(title, str):
@@ -138,47 +238,162 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     if annotator is not None and not isinstance(annotator, str):
         raise AnnotatorError(Errors.E220, path=path, line=line, field="annotator", value=annotator, expected="a string")
 
-    # Ours: entities + stances as objects.
-    for ent in _as_list(obj.get("entities") if _ours_entities(obj) else None, field_name="entities", path=path, line=line):
-        if not isinstance(ent, dict):
-            raise AnnotatorError(Errors.E220, path=path, line=line, field="entities[]", value=ent, expected="an object")
-        start, end = reader.offsets("entity", ent.get("start"), ent.get("end"), ent.get("text"))
-        drafts.append(SpanDraft(start, end, reader.label("entity", ent.get("label")), "entity"))
-    entity_offsets = {(d.start, d.end) for d in drafts}
-    for st in _as_list(obj.get("stances"), field_name="stances", path=path, line=line):
-        if not isinstance(st, dict):
-            raise AnnotatorError(Errors.E220, path=path, line=line, field="stances[]", value=st, expected="an object")
-        start, end = reader.offsets("stance", st.get("start"), st.get("end"), st.get("text"))
-        label = reader.label("stance", st.get("label"))
-        target = reader.target(st.get("target"))
-        holder = st.get("holder")
-        holder_offsets = None
-        if holder is not None:
-            if not isinstance(holder, dict) or not _is_int(holder.get("start")) or not _is_int(holder.get("end")):
-                raise reader.fail(Errors.E208, index=reader.index, layer="stance", field="holder", value=holder,
-                                  expected="an object with integer start and end")
-            holder_offsets = (holder["start"], holder["end"])
-            if holder_offsets not in entity_offsets:
-                raise reader.fail(Errors.E216, index=reader.index, start=holder_offsets[0], end=holder_offsets[1])
-        drafts.append(SpanDraft(start, end, label, "stance", target=target, holder=holder_offsets))
+    raws, relations_in_meta = _raw_spans(obj, meta, kind=kind, scheme=scheme, path=path, line=line)
+    if kind == "prodigy":
+        answer = obj.get("answer")
+        if answer is not None:
+            if answer not in ("accept", "reject", "ignore"):
+                raise AnnotatorError(Errors.E220, path=path, line=line, field="answer", value=answer,
+                                     expected="accept, reject or ignore")
+            meta.setdefault("prodigy_answer", answer)
+            if answer == "accept" and status is None:
+                status = "done"
+            elif answer == "ignore" and status is None:
+                status = "skipped"
+    elif kind in ("doccano", "labelstudio") and raws and status is None:
+        status = "done"  # annotated in the other tool: a finished article
 
-    # Prodigy: spans with start/end/label and an answer.
-    answer = obj.get("answer")
-    for sp in _as_list(obj.get("spans"), field_name="spans", path=path, line=line):
-        if not isinstance(sp, dict):
-            raise AnnotatorError(Errors.E220, path=path, line=line, field="spans[]", value=sp, expected="an object")
-        start, end = reader.offsets("entity", sp.get("start"), sp.get("end"), sp.get("text"))
-        drafts.append(SpanDraft(start, end, reader.label("entity", sp.get("label")), "entity"))
-    if answer is not None:
-        if answer not in ("accept", "reject", "ignore"):
-            raise AnnotatorError(Errors.E220, path=path, line=line, field="answer", value=answer, expected="accept, reject or ignore")
-        meta.setdefault("prodigy_answer", answer)
-        if answer == "accept" and status is None:
-            status = "done"
-        elif answer == "ignore" and status is None:
-            status = "skipped"
+    skip = OUR_KEYS | PRODIGY_KEYS | {"label", "labels", "relations", "text", "cats"}
+    for key, value in obj.items():
+        if key not in skip:
+            meta.setdefault(key, value)
 
-    # doccano: label/labels as [start, end, label] lists, or entities with *_offset keys.
+    declared = offsets or DEFAULT_UNITS.get(kind, CODEPOINTS)
+    drafts, unit, detected, moved = _resolve_units(raws, original, declared, path=path, line=line, scheme=scheme)
+    drafts, merged = _merge_duplicates(drafts)
+
+    text = normalise_newlines(original)
+    if text != original:
+        remap = NewlineMap(original)
+        drafts = [
+            SpanDraft(remap(d.start), remap.end(d.end), d.label, d.layer, d.target,
+                      (remap(d.holder[0]), remap.end(d.holder[1])) if d.holder else None, d.score, d.cue, d.origin)
+            for d in drafts
+        ]
+    return Record(text=text, title=title.strip() or default_title, meta=meta, status=status, annotator=annotator,
+                  spans=drafts, path=str(path), line=line, unit=unit, unit_detected=detected, moved=moved,
+                  merged=merged, relations_in_meta=relations_in_meta)
+
+
+def _resolve_units(raws: list[RawSpan], original: str, declared: str, *, path: Path | str, line: int | None,
+                   scheme: Scheme | None) -> tuple[list[SpanDraft], str, bool, int]:
+    """Validate ``raws`` in the declared unit; when that fails and the spans carry
+    their text, in the other units. Returns (drafts, unit, detected, moved)."""
+    try:
+        drafts, moved = _validate(raws, original, declared, path=path, line=line, scheme=scheme)
+        return drafts, declared, False, moved
+    except AnnotatorError as first:
+        if (first.code not in ("E206", "E209", "E231") or not any(r.text is not None for r in raws)
+                or not units_differ(original)):
+            raise
+        failures = [f"{UNIT_NAMES[declared]}: {first.message}"]
+    for unit in UNITS:
+        if unit == declared:
+            continue
+        try:
+            drafts, moved = _validate(raws, original, unit, path=path, line=line, scheme=scheme)
+            return drafts, unit, True, moved
+        except AnnotatorError as exc:
+            if exc.code not in ("E206", "E209", "E231"):
+                raise
+            failures.append(f"{UNIT_NAMES[unit]}: {exc.message}")
+    raise AnnotatorError(Errors.E230, path=path, line=line, detail="; ".join(failures))
+
+
+def _validate(raws: list[RawSpan], original: str, unit: str, *, path: Path | str, line: int | None,
+              scheme: Scheme | None) -> tuple[list[SpanDraft], int]:
+    reader = _SpanReader(original, path=path, line=line, scheme=scheme, unit=unit)
+    drafts: list[SpanDraft] = []
+    entity_offsets: set[tuple[int, int]] = set()
+    for raw in sorted(raws, key=lambda r: r.layer != "entity"):
+        start, end = reader.offsets(raw.layer, raw.start, raw.end, raw.text)
+        label = reader.label(raw.layer, raw.label)
+        if raw.layer == "entity":
+            entity_offsets.add((start, end))
+            drafts.append(SpanDraft(start, end, label, "entity"))
+            continue
+        target = reader.target(raw.target)
+        holder = None
+        if raw.holder is not None:
+            holder = reader.holder(raw.holder)
+            if raw.holder_local and holder not in entity_offsets:
+                raise reader.fail(Errors.E216, index=reader.index, start=raw.holder[0], end=raw.holder[1])
+        drafts.append(SpanDraft(start, end, label, "stance", target=target, holder=holder))
+    return drafts, reader.moved
+
+
+def _merge_duplicates(drafts: list[SpanDraft]) -> tuple[list[SpanDraft], int]:
+    """Exact duplicates (same offsets, layer, label and target) become one span;
+    a stance keeps the first holder given."""
+    kept: dict[tuple, SpanDraft] = {}
+    merged = 0
+    for d in drafts:
+        key = (d.start, d.end, d.layer, d.label, d.target)
+        if key in kept:
+            merged += 1
+            if kept[key].holder is None and d.holder is not None:
+                kept[key] = d
+            continue
+        kept[key] = d
+    return list(kept.values()), merged
+
+
+def _kind(obj: dict[str, Any]) -> str:
+    if "spans" in obj or "answer" in obj or "_input_hash" in obj or "tokens" in obj:
+        return "prodigy"
+    if "label" in obj or "labels" in obj or not _ours_entities(obj):
+        return "doccano"
+    return "ours"
+
+
+def _raw_spans(obj: dict[str, Any], meta: dict[str, Any], *, kind: str, scheme: Scheme | None,
+               path: Path | str, line: int | None) -> tuple[list[RawSpan], int]:
+    """The spans of ``obj`` in its file's unit, and the number of relations kept in meta."""
+    raws: list[RawSpan] = []
+
+    def obj_list(key: str) -> list[dict[str, Any]]:
+        items = _as_list(obj.get(key), field_name=key, path=path, line=line)
+        for item in items:
+            if not isinstance(item, dict):
+                raise AnnotatorError(Errors.E220, path=path, line=line, field=f"{key}[]", value=item, expected="an object")
+        return items
+
+    if kind in ("ours", "labelstudio"):
+        for ent in obj_list("entities"):
+            raws.append(RawSpan("entity", ent.get("start"), ent.get("end"), ent.get("label"), ent.get("text")))
+        for st in obj_list("stances"):
+            holder = st.get("holder")
+            if holder is not None:
+                if not isinstance(holder, dict):
+                    holder = [holder]
+                else:
+                    holder = [holder.get("start"), holder.get("end")]
+            raws.append(RawSpan("stance", st.get("start"), st.get("end"), st.get("label"), st.get("text"),
+                                st.get("target"), holder))
+        return raws, 0
+
+    if kind == "prodigy":
+        target = meta.get("target") if isinstance(meta.get("target"), str) else None
+        stance_labels = set(scheme.label_names("stance")) if scheme else set()
+        holders: dict[tuple, list[int]] = {}
+        for rel in obj_list("relations"):
+            if str(rel.get("label", "")).lower() == HOLDER_RELATION:
+                head, child = rel.get("head_span"), rel.get("child_span")
+                if isinstance(head, dict) and isinstance(child, dict):
+                    holders[(child.get("start"), child.get("end"), child.get("label"))] = [head.get("start"), head.get("end")]
+        for sp in obj_list("spans"):
+            label = sp.get("label")
+            if target is not None and (label in stance_labels or scheme is None):
+                raws.append(RawSpan("stance", sp.get("start"), sp.get("end"), label, sp.get("text"), target,
+                                    holders.get((sp.get("start"), sp.get("end"), label)), holder_local=False))
+            else:
+                raws.append(RawSpan("entity", sp.get("start"), sp.get("end"), label, sp.get("text")))
+        if target is not None:
+            meta.pop("target")
+        return raws, 0
+
+    # doccano: label/labels as [start, end, label] lists; entities as lists or
+    # objects with *_offset keys (and ids that relations point at).
     for key in ("label", "labels"):
         items = obj.get(key)
         if items is None:
@@ -190,38 +405,48 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
         for item in items:
             if not isinstance(item, list | tuple) or len(item) != 3:
                 raise AnnotatorError(Errors.E220, path=path, line=line, field=key, value=item, expected="[start, end, label]")
-            start, end = reader.offsets("entity", item[0], item[1])
-            drafts.append(SpanDraft(start, end, reader.label("entity", item[2]), "entity"))
-    if not _ours_entities(obj):
-        for ent in _as_list(obj.get("entities"), field_name="entities", path=path, line=line):
-            if not isinstance(ent, dict):
-                raise AnnotatorError(Errors.E220, path=path, line=line, field="entities[]", value=ent, expected="an object")
-            start, end = reader.offsets("entity", ent.get("start_offset"), ent.get("end_offset"))
-            drafts.append(SpanDraft(start, end, reader.label("entity", ent.get("label")), "entity"))
-
-    for key, value in obj.items():
-        if key not in OUR_KEYS and key not in PRODIGY_KEYS and key not in ("label", "labels", "relations", "text"):
-            meta.setdefault(key, value)
-
-    text = normalise_newlines(original)
-    if text != original:
-        remap = NewlineMap(original)
-        drafts = [
-            SpanDraft(remap(d.start), remap.end(d.end), d.label, d.layer, d.target,
-                      (remap(d.holder[0]), remap.end(d.holder[1])) if d.holder else None, d.score, d.cue, d.origin)
-            for d in drafts
-        ]
-    return Record(text=text, title=title.strip() or default_title, meta=meta, status=status, annotator=annotator,
-                  spans=drafts, path=str(path), line=line)
+            layer, label, target = split_stance_label(item[2], scheme)
+            raws.append(RawSpan(layer, item[0], item[1], label, None, target))
+    by_id: dict[Any, RawSpan] = {}
+    for ent in _as_list(obj.get("entities"), field_name="entities", path=path, line=line):
+        if isinstance(ent, list | tuple) and len(ent) == 3:
+            start, end, full_label, ent_id = ent[0], ent[1], ent[2], None
+        elif isinstance(ent, dict):
+            start, end, full_label, ent_id = ent.get("start_offset"), ent.get("end_offset"), ent.get("label"), ent.get("id")
+        else:
+            raise AnnotatorError(Errors.E220, path=path, line=line, field="entities[]", value=ent,
+                                 expected="[start, end, label] or an object with start_offset, end_offset and label")
+        layer, label, target = split_stance_label(full_label, scheme)
+        raw = RawSpan(layer, start, end, label, None, target)
+        raws.append(raw)
+        if ent_id is not None:
+            by_id[ent_id] = raw
+    if "cats" in obj:
+        meta.setdefault("doccano_cats", obj["cats"])
+    others = []
+    for rel in obj_list("relations"):
+        source, dest = by_id.get(rel.get("from_id")), by_id.get(rel.get("to_id"))
+        rtype = rel.get("type")
+        if (isinstance(rtype, str) and rtype.lower() == HOLDER_RELATION and source is not None and dest is not None
+                and source.layer == "entity" and dest.layer == "stance"):
+            dest.holder = [source.start, source.end]
+            continue
+        others.append({"type": rtype,
+                       "from": [source.start, source.end, source.label] if source else rel.get("from_id"),
+                       "to": [dest.start, dest.end, dest.label] if dest else rel.get("to_id")})
+    if others:
+        meta.setdefault("doccano_relations", others)
+    return raws, len(others)
 
 
 def _ours_entities(obj: dict[str, Any]) -> bool:
-    """Our entities are objects with start/end; doccano's have start_offset/end_offset."""
+    """Our entities are objects with start/end; doccano's have start_offset/end_offset
+    or are [start, end, label] lists."""
     ents = obj.get("entities")
     if not isinstance(ents, list) or not ents:
         return True
     first = ents[0]
-    return not (isinstance(first, dict) and "start_offset" in first)
+    return not ((isinstance(first, dict) and "start_offset" in first) or isinstance(first, list))
 
 
 def title_from_text(text: str, fallback: str) -> str:
@@ -230,3 +455,7 @@ def title_from_text(text: str, fallback: str) -> str:
         if line:
             return line[:200]
     return fallback
+
+
+__all__ = ["CODEPOINTS", "DEFAULT_UNITS", "GRAPHEMES", "UTF16", "Record", "check_text", "parse_record",
+           "split_stance_label", "title_from_text"]

@@ -171,7 +171,7 @@ def select_doc_ids(project: Project, *, annotator: str | None, include_all: bool
 def export(project: Project, *, format: str, out: str | Path, split: float = 0.8, seed: int = 0,
            annotator: str | None = None, include_all: bool = False, include_suggestions: bool = False,
            stance_docs: bool = False, progress: Progress | None = None,
-           cancelled: Callable[[], bool] | None = None) -> ExportSummary:
+           cancelled: Callable[[], bool] | None = None, offsets: str | None = None) -> ExportSummary:
     """Export the project's annotations as ``format`` into ``out``.
 
     Parameters
@@ -186,6 +186,11 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
         (document-level, reproducible) shuffle.
     annotator:
         Only this annotator's done documents and accepted spans.
+    offsets:
+        The offset unit of the JSON formats (``codepoints``, ``utf16``,
+        ``graphemes``); default: what the format's tool counts in. The summary's
+        ``offsets`` says which was written and ``browser_shifted`` how many spans a
+        browser tool (counting UTF-16 units) would show on other characters.
     progress:
         Called as ``progress(done, total, title)`` after each document.
 
@@ -213,7 +218,9 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
     lang = tokenizer_language(project.setting("model", "auto")) if exp.tokenized else "en"
     nlp = make_tokenizer_nlp(lang) if exp.tokenized else None
     options = ExportOptions(scheme=scheme, dev_ids=frozenset(dev_ids), stance_docs=stance_docs,
-                            filename=filename, lang=lang)
+                            filename=filename, lang=lang, offsets=offsets)
+    # Label Studio keeps suggestions apart from annotations (as scored predictions).
+    include_suggestions = include_suggestions or format == "labelstudio"
     report = ExportReport()
     statuses = _doc_statuses(project)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.text import text_hash
-from annotator.formats.readers import MAX_RECORD_BYTES, iter_files, reader_for
+from annotator.formats.readers import MAX_RECORD_BYTES, READERS, detect_format, iter_files
 from annotator.formats.records import Record
 from annotator.storage import NewDocument, Project
 
@@ -32,10 +32,26 @@ class ImportSummary:
     errors: list[AnnotatorError] = field(default_factory=list)
     report_path: Path | None = None
     doc_ids: list[int] = field(default_factory=list)
+    #: Records read per offset unit, and how many of them had the unit detected from span texts.
+    units: dict[str, int] = field(default_factory=dict)
+    units_detected: int = 0
+    #: Spans whose offsets were converted to different code-point offsets.
+    moved: int = 0
+    #: Exact duplicate spans merged into one.
+    merged_duplicates: int = 0
+    #: Spans added to articles already in the project (same text, e.g. Prodigy's stance file).
+    merged_into_existing: int = 0
+    #: Relations other than stance holders, kept in the articles' meta.
+    relations_in_meta: int = 0
+    #: Files by the format they were read as.
+    formats: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         return {"files": self.files, "imported": self.imported, "duplicates": self.duplicates,
-                "invalid": self.invalid, "spans": self.spans,
+                "invalid": self.invalid, "spans": self.spans, "formats": self.formats,
+                "offsets": {"units": self.units, "detected": self.units_detected, "moved": self.moved},
+                "merged_duplicate_spans": self.merged_duplicates, "merged_into_existing": self.merged_into_existing,
+                "relations_in_meta": self.relations_in_meta,
                 "report": str(self.report_path) if self.report_path else None,
                 "errors": [e.to_dict() for e in self.errors]}
 
@@ -56,11 +72,19 @@ def _new_document(record: Record) -> NewDocument:
 def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str | None = None,
                  as_suggestions: bool = False, skip_invalid: bool = False, report_path: str | Path | None = None,
                  max_record_bytes: int = MAX_RECORD_BYTES, progress: Progress | None = None,
-                 cancelled: Callable[[], bool] | None = None) -> ImportSummary:
+                 cancelled: Callable[[], bool] | None = None, offsets: str | None = None,
+                 status: str | None = None) -> ImportSummary:
     """Import every file under ``paths``.
 
     Raises the first :class:`AnnotatorError` of a file with a bad record (that
     file imports nothing; files before it stay imported) unless ``skip_invalid``.
+
+    ``offsets`` is the unit the files count span offsets in (``codepoints``,
+    ``utf16``, ``graphemes``; default: each format's usual one, and detected from
+    span texts where records carry them). ``status`` marks every imported article
+    (e.g. ``done``), whatever its records say. An article whose text is already in
+    the project gets the spans it does not hold yet (a Prodigy stance file after
+    its entity file), never a second copy.
     """
     files = [f for p in paths for f in iter_files(Path(p))]
     total_bytes = sum(f.stat().st_size for f in files) or 1
@@ -70,10 +94,13 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
     report_rows: list[dict[str, object]] = []
     span_status = "suggested" if as_suggestions else "accepted"
     for path in files:
-        read = reader_for(path)
+        fmt = detect_format(path)
+        read = READERS[fmt]
         summary.files += 1
+        summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
         with project.write():
-            for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes):
+            for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
+                                    offsets=offsets):
                 if cancelled is not None and cancelled():
                     raise ImportCancelled()
                 if isinstance(item, AnnotatorError):
@@ -84,6 +111,8 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
                     report_rows.append(item.to_dict())
                     continue
                 doc = _new_document(item)
+                if status is not None:
+                    doc.status = status
                 if as_suggestions:
                     doc.status = None
                 try:
@@ -102,6 +131,18 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
                 summary.doc_ids.extend(inserted)
                 if inserted:
                     summary.spans += len(doc.spans)
+                elif doc.spans:
+                    existing = project.doc_id_for_text_hash(doc.text_hash)
+                    if existing is not None:
+                        added = project.merge_spans(existing, doc.spans, span_status=span_status,
+                                                    annotator=doc.annotator)
+                        summary.merged_into_existing += added
+                        summary.spans += added
+                summary.units[item.unit] = summary.units.get(item.unit, 0) + 1
+                summary.units_detected += item.unit_detected
+                summary.moved += item.moved
+                summary.merged_duplicates += item.merged
+                summary.relations_in_meta += item.relations_in_meta
         done_bytes += path.stat().st_size
         if progress is not None:
             progress(done_bytes, total_bytes, str(path))

@@ -380,6 +380,23 @@ class Project:
                 self._log("document.import", doc_id=doc_id, after={"title": doc.title, "spans": len(doc.spans), "status": doc.status})
         return inserted, duplicates
 
+    def merge_spans(self, doc_id: int, drafts: Sequence[SpanDraft], *, span_status: str = "accepted",
+                    origin: str = "import", annotator: str | None = None) -> int:
+        """Add to an existing document the drafts it does not hold yet (same offsets,
+        layer, label and target, in any status: a span someone rejected is not
+        brought back). Returns how many were added."""
+        existing = {
+            (r[0], r[1], r[2], r[3], r[4]) for r in self.conn.execute(
+                'SELECT start, "end", layer, label, target FROM spans WHERE doc_id = ?', (doc_id,))
+        }
+        new = [d for d in drafts if (d.start, d.end, d.layer, d.label, d.target) not in existing]
+        if not new:
+            return 0
+        with self.write():
+            ids = self._insert_drafts(doc_id, new, status=span_status, origin=origin, annotator=annotator or self.annotator)
+            self._log("document.merge_spans", doc_id=doc_id, after={"spans": len(ids)})
+        return len(ids)
+
     def _insert_drafts(self, doc_id: int, drafts: Sequence[SpanDraft], *, status: str, origin: str, annotator: str | None) -> list[int]:
         """Insert entity drafts first so stance holders can point at them."""
         ids_by_offsets: dict[tuple[int, int], int] = {}

@@ -113,7 +113,7 @@ def test_registry_lists_every_format_and_the_cli_offers_the_same():
     from annotator.cli._export import FORMATS
 
     assert exporter_names() == list(EXPORTERS)
-    assert set(FORMATS) == set(EXPORTERS) == {"spacy", "jsonl", "prodigy", "doccano", "conll"}
+    assert set(FORMATS) == set(EXPORTERS) == {"spacy", "jsonl", "prodigy", "doccano", "conll", "labelstudio"}
 
 
 def test_paths_never_leave_the_folder(tmp_path):
@@ -250,13 +250,21 @@ def test_doccano_lines_follow_doccano_import_rules(tmp_path, scheme, nlp):
     files, report = _write("doccano", [_item(3, text=text, spans=spans)], tmp_path, scheme, nlp)
     (line,) = files[0].read_text(encoding="utf-8").splitlines()
     obj = json.loads(line)
-    # doccano: text non-empty, [start, end, label] with start < end, sorted; no "id" key (it would shadow doccano's).
-    assert obj["label"] == [[0, 5, "GPE"], [15, 23, "PERSON"], [28, 38, "PERSON"]]
-    assert "id" not in obj and obj["text"] == text
-    assert [text[s:e] for s, e, _ in obj["label"]] == ["Odesa", "Ana Ruiz", "Owen Marsh"]
-    assert "doccano_utf16_warning" in report.extra
+    # doccano's relation JSONL: entities with ids, sorted, start < end; no top-level
+    # "id" key (it would shadow doccano's). Offsets count UTF-16 units, as its browser does.
+    assert [(e["start_offset"], e["end_offset"], e["label"]) for e in obj["entities"]] == [
+        (0, 5, "GPE"), (16, 24, "PERSON"), (29, 39, "PERSON")]
+    assert obj["relations"] == [] and "id" not in obj and obj["text"] == text
+    utf16 = text.encode("utf-16-le")
+    assert [utf16[2 * e["start_offset"]:2 * e["end_offset"]].decode("utf-16-le") for e in obj["entities"]] == [
+        "Odesa", "Ana Ruiz", "Owen Marsh"]
+    assert (report.extra["offsets"], report.extra["browser_shifted"]) == ("utf16", 0)
     record = parse_record(obj, path="d.jsonl", line=1, scheme=scheme)
-    assert [(d.start, d.end, d.label) for d in record.spans] == [tuple(x) for x in obj["label"]]
+    assert [(d.start, d.end, d.label) for d in record.spans] == [(0, 5, "GPE"), (15, 23, "PERSON"), (28, 38, "PERSON")]
+    assert record.unit == "utf16" and record.moved == 2
+    # Written in code points, the two spans after the emoji would show shifted in the browser.
+    _files, report = _write("doccano", [_item(3, text=text, spans=spans)], tmp_path, scheme, nlp, offsets="codepoints")
+    assert (report.extra["offsets"], report.extra["browser_shifted"]) == ("codepoints", 2)
 
 
 def test_conll_is_read_by_spacy_convert(tmp_path, scheme, nlp):

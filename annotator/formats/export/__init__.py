@@ -58,6 +58,8 @@ class ExportOptions:
     filename: str | None = None
     #: spaCy language code of the tokenizer (written into config.cfg).
     lang: str = "en"
+    #: The offset unit of the JSON formats (None: each format's default, see OFFSET_DEFAULTS).
+    offsets: str | None = None
 
 
 @dataclass(slots=True)
@@ -138,7 +140,7 @@ def exporter_names() -> list[str]:
 
 
 def _load_writers() -> None:
-    from annotator.formats.export import conll, jsonl, spacy_bin  # noqa: F401  (register)
+    from annotator.formats.export import conll, jsonl, labelstudio, spacy_bin  # noqa: F401  (register)
 
 
 # -- helpers shared by the writers ------------------------------------------------
@@ -210,6 +212,66 @@ def tokenize(nlp: Any, text: str) -> Any:
 def stable_hash32(value: str) -> int:
     """A signed 32-bit integer from SHA-256 of ``value`` (stable across runs and machines)."""
     return int.from_bytes(hashlib.sha256(value.encode("utf-8")).digest()[:4], "little", signed=True)
+
+
+#: The offset unit each JSON format writes unless told otherwise: what the tool
+#: that reads it counts in (doccano's and Label Studio's browsers count UTF-16
+#: code units; spaCy, Prodigy and our own JSONL count code points).
+OFFSET_DEFAULTS = {"jsonl": "codepoints", "prodigy": "codepoints", "doccano": "utf16", "labelstudio": "utf16"}
+
+
+class OffsetWriter:
+    """Writes code-point offsets in an export's unit, one text at a time, and
+    counts the spans a browser tool (counting UTF-16 units) would show shifted."""
+
+    def __init__(self, unit: str, report: ExportReport) -> None:
+        from annotator.core.offsets import UTF16
+
+        self.unit = unit
+        self.report = report
+        self.browser_shifted = 0
+        self.spans = 0
+        self._utf16 = UTF16
+        self._text: str | None = None
+        self._index: Any = None
+        self._browser: Any = None
+        report.extra["offsets"] = unit
+        report.extra["browser_shifted"] = 0
+
+    def _for(self, text: str) -> None:
+        if text is not self._text:
+            from annotator.core.offsets import OffsetIndex
+
+            self._text = text
+            self._index = OffsetIndex(text, self.unit)
+            self._browser = OffsetIndex(text, self._utf16)
+
+    def span(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """``(start, end)`` in the export's unit (a grapheme-cluster edge inside a
+        cluster moves out to the cluster's edges)."""
+        self._for(text)
+        self.spans += 1
+        out = (self.offset(text, start, edge="start"), self.offset(text, end, edge="end"))
+        if out != self._browser.span_from_codepoints(start, end):
+            self.browser_shifted += 1
+            self.report.extra["browser_shifted"] = self.browser_shifted
+        return out
+
+    def offset(self, text: str, offset: int, *, edge: str = "start") -> int:
+        from annotator.core.offsets import OffsetError
+
+        self._for(text)
+        try:
+            return self._index.from_codepoints(offset)
+        except OffsetError:
+            # Inside a grapheme cluster: widen to the cluster that holds it.
+            step = -1 if edge == "start" else 1
+            while True:
+                offset += step
+                try:
+                    return self._index.from_codepoints(offset)
+                except OffsetError:
+                    continue
 
 
 def span_record(span: Span, text: str, reason: str, **extra: Any) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """JSONL writers: ours (lossless), Prodigy-compatible and doccano.
 
+Offsets are written in the unit of ``options.offsets`` (default: code points for
+ours and Prodigy, UTF-16 code units for doccano, whose browser counts them).
+
 Output is deterministic: spans sorted by (start, end, label[, target]), fixed key
 order, ``ensure_ascii=False``, ``\\n`` line ends, so exporting the same annotations
 twice gives the same bytes (and export -> import -> export is byte-identical for
@@ -14,9 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.formats.export import (
+    OFFSET_DEFAULTS,
     ExportItem,
     ExportOptions,
     ExportReport,
+    OffsetWriter,
     atomic_text,
     exporter,
     inside,
@@ -24,6 +29,7 @@ from annotator.formats.export import (
     tokenize,
 )
 from annotator.formats.export.align import align_item, longest_first, report_overlaps
+from annotator.formats.records import HOLDER_RELATION, STANCE_SEP
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -37,11 +43,16 @@ def _sorted(spans: list) -> list:
     return sorted(spans, key=lambda s: (s.start, s.end, s.label, s.target or ""))
 
 
-def our_record(item: ExportItem) -> dict[str, Any]:
+def our_record(item: ExportItem, offsets: OffsetWriter | None = None) -> dict[str, Any]:
     """One article in our JSONL (DESIGN.md, "Our JSONL"); holders are the offsets of
-    the holding entity, and only point at entities exported in the same record."""
+    the holding entity, and only point at entities exported in the same record.
+    ``offsets`` writes them in another unit than code points."""
     doc = item.document
     text = doc.text
+
+    def at(start: int, end: int) -> tuple[int, int]:
+        return offsets.span(text, start, end) if offsets is not None else (start, end)
+
     meta = dict(doc.meta)
     # The importer fills a missing "source" with the path it reads from; writing
     # the key (even as null) keeps a re-import from changing the record.
@@ -50,21 +61,31 @@ def our_record(item: ExportItem) -> dict[str, Any]:
     entity_offsets = {(s.start, s.end) for s in entities}
     stances = []
     for s in _sorted([s for s in item.spans if s.layer == "stance"]):
-        record: dict[str, Any] = {"start": s.start, "end": s.end, "label": s.label, "target": s.target,
+        start, end = at(s.start, s.end)
+        record: dict[str, Any] = {"start": start, "end": end, "label": s.label, "target": s.target,
                                   "text": text[s.start:s.end]}
         holder = item.holders.get(s.id) if s.id is not None else None
         if holder is not None and holder in entity_offsets:
-            record["holder"] = {"start": holder[0], "end": holder[1]}
+            hs, he = at(*holder)
+            record["holder"] = {"start": hs, "end": he}
         stances.append(record)
+    ents = []
+    for s in entities:
+        start, end = at(s.start, s.end)
+        ents.append({"start": start, "end": end, "label": s.label, "text": text[s.start:s.end]})
     return {
         "title": doc.title,
         "text": text,
         "meta": dict(sorted(meta.items())),
         "status": item.status,
         "annotator": item.annotator,
-        "entities": [{"start": s.start, "end": s.end, "label": s.label, "text": text[s.start:s.end]} for s in entities],
+        "entities": ents,
         "stances": stances,
     }
+
+
+def offset_writer(name: str, options: ExportOptions, report: ExportReport) -> OffsetWriter:
+    return OffsetWriter(options.offsets or OFFSET_DEFAULTS[name], report)
 
 
 @exporter("jsonl", description="Our JSONL: one article a line, lossless, re-importable",
@@ -72,9 +93,10 @@ def our_record(item: ExportItem) -> dict[str, Any]:
 def write_ours(items: Iterable[ExportItem], *, folder: Path, options: ExportOptions, report: ExportReport,
                nlp: Language | None = None) -> list[Path]:
     path = inside(folder, options.filename or "annotations.jsonl")
+    offsets = offset_writer("jsonl", options, report)
     with atomic_text(path) as fh:
         for item in items:
-            record = our_record(item)
+            record = our_record(item, offsets)
             for layer, key in (("entity", "entities"), ("stance", "stances")):
                 for span in record[key]:
                     report.count(layer, span["label"])
@@ -83,45 +105,64 @@ def write_ours(items: Iterable[ExportItem], *, folder: Path, options: ExportOpti
     return [path]
 
 
-@exporter("doccano", description="doccano sequence-labelling JSONL (text, label [[start, end, label]])",
+@exporter("doccano", description="doccano sequence-labelling JSONL with entities and relations (stances as STANCE|target spans, holder relations)",
           tokenized=False, filename="doccano.jsonl", extensions=(".jsonl",))
 def write_doccano(items: Iterable[ExportItem], *, folder: Path, options: ExportOptions, report: ExportReport,
                   nlp: Language | None = None) -> list[Path]:
-    """Entities only (a doccano project needs "allow overlapping" when they overlap).
+    """doccano's relation JSONL: ``entities`` (``id``, ``start_offset``,
+    ``end_offset``, ``label``) and ``relations`` (``id``, ``from_id``, ``to_id``,
+    ``type``). A stance is a span labelled ``STANCE|target`` (``AGAINST|Harbor
+    Bill``); its holder is a ``holder`` relation from the entity to the stance.
+    Import it into a sequence-labelling project with relation labelling and
+    overlapping spans allowed (a stance sentence overlaps its entities).
 
-    Offsets are code points, as doccano's server stores them; top-level keys other
-    than ``text`` and ``label`` become the example's metadata there. No ``id`` key:
+    Offsets are UTF-16 code units by default, as doccano's browser counts them.
+    Other top-level keys become the example's metadata in doccano. No ``id`` key:
     doccano's own id would be shadowed by it on export.
     """
     path = inside(folder, options.filename or "doccano.jsonl")
-    astral = 0
+    offsets = offset_writer("doccano", options, report)
     with atomic_text(path) as fh:
         for item in items:
             doc = item.document
-            labels = [[s.start, s.end, s.label] for s in _sorted([s for s in item.spans if s.layer == "entity"])]
-            for _s, _e, label in labels:
-                report.count("entity", label)
-            if any(ord(ch) > 0xFFFF for ch in doc.text):
-                astral += 1
-            fh.write(_dumps({"text": doc.text, "label": labels, "title": doc.title, "article_id": doc.id}) + "\n")
+            entities: list[dict[str, Any]] = []
+            ids: dict[tuple[int, int], int] = {}
+            for s in _sorted([s for s in item.spans if s.layer == "entity"]):
+                start, end = offsets.span(doc.text, s.start, s.end)
+                ids.setdefault((s.start, s.end), len(entities))
+                entities.append({"id": len(entities), "label": s.label, "start_offset": start, "end_offset": end})
+                report.count("entity", s.label)
+            relations: list[dict[str, Any]] = []
+            for s in _sorted([s for s in item.spans if s.layer == "stance"]):
+                start, end = offsets.span(doc.text, s.start, s.end)
+                stance_id = len(entities)
+                entities.append({"id": stance_id, "label": f"{s.label}{STANCE_SEP}{s.target}",
+                                 "start_offset": start, "end_offset": end})
+                report.count("stance", s.label)
+                holder = item.holders.get(s.id) if s.id is not None else None
+                if holder is not None and holder in ids:
+                    relations.append({"id": len(relations), "from_id": ids[holder], "to_id": stance_id,
+                                      "type": HOLDER_RELATION})
+            fh.write(_dumps({"text": doc.text, "entities": entities, "relations": relations, "title": doc.title,
+                             "article_id": doc.id, "status": item.status}) + "\n")
             report.documents += 1
-    if astral:
-        report.extra["doccano_utf16_warning"] = (
-            f"{astral} article(s) hold characters outside the BMP (emoji): doccano's browser counts UTF-16 "
-            "units, so highlights after them are shifted unless the project's grapheme mode is on")
     return [path]
 
 
-def _tokens(doc) -> list[dict[str, Any]]:
-    return [{"text": t.text, "start": t.idx, "end": t.idx + len(t.text), "id": t.i, "ws": bool(t.whitespace_)}
-            for t in doc]
+def _tokens(doc, offsets: OffsetWriter) -> list[dict[str, Any]]:
+    text = doc.text
+    return [{"text": t.text, "start": offsets.offset(text, t.idx), "end": offsets.offset(text, t.idx + len(t.text)),
+             "id": t.i, "ws": bool(t.whitespace_)} for t in doc]
 
 
 def _prodigy_record(text: str, meta: dict[str, Any], tokens: list[dict[str, Any]], spans: list[Any],
-                    view: str, answer: str | None) -> dict[str, Any]:
+                    view: str, answer: str | None, offsets: OffsetWriter,
+                    relations: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """One Prodigy task: text, meta, tokens, spans, view, answer (when decided) and hashes."""
     record: dict[str, Any] = {"text": text, "meta": meta, "tokens": tokens,
-                              "spans": [_pspan(a) for a in spans], "_view_id": view}
+                              "spans": [_pspan(a, text, offsets) for a in spans], "_view_id": view}
+    if relations:
+        record["relations"] = relations
     if answer:
         record["answer"] = answer
     _hashes(record)
@@ -141,16 +182,20 @@ def _hashes(record: dict[str, Any]) -> None:
     record["_task_hash"] = stable_hash32(json.dumps(task, sort_keys=True, ensure_ascii=False))
 
 
-@exporter("prodigy", description="Prodigy-compatible JSONL (ner_manual records; stances in a second file)",
+@exporter("prodigy", description="Prodigy-compatible JSONL (ner_manual records; stances with holders in a second file)",
           tokenized=True, filename="prodigy.jsonl", extensions=(".jsonl",))
 def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportOptions, report: ExportReport,
                   nlp: Language) -> list[Path]:
     """``prodigy.jsonl``: one ``ner_manual`` record per article (the entities of
     ``doc.ents``: on token boundaries, without overlaps). ``prodigy-stance.jsonl``:
     one ``spans_manual`` record per (article, target), the target in ``meta``, when
-    there are stances. ``token_end`` is inclusive, as in Prodigy."""
+    there are stances; a stance's holder is a ``HOLDER`` relation from the holding
+    entity (also among the record's spans) to the stance, in Prodigy's relations
+    layout (``head``/``child`` = the last token of each span). ``token_end`` is
+    inclusive, as in Prodigy. The title is in ``meta.title``."""
     path = inside(folder, options.filename or "prodigy.jsonl")
     stance_path = inside(folder, Path(path.name).stem + "-stance.jsonl")
+    offsets = offset_writer("prodigy", options, report)
     n_stance_records = 0
     with atomic_text(path) as fh, atomic_text(stance_path) as sfh:
         for item in items:
@@ -159,19 +204,32 @@ def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportO
             entities, stances = align_item(sdoc, item.spans, report, doc.text)
             kept, dropped = longest_first(entities)
             report_overlaps(dropped, doc.text, report)
-            tokens = _tokens(sdoc)
+            tokens = _tokens(sdoc, offsets)
             meta = {"article_id": doc.id, "title": doc.title, "status": item.status}
             answer = "accept" if item.status == "done" else "ignore" if item.status == "skipped" else None
-            record = _prodigy_record(doc.text, meta, tokens, kept, "ner_manual", answer)
+            record = _prodigy_record(doc.text, meta, tokens, kept, "ner_manual", answer, offsets)
             for a in kept:
                 report.count("entity", a.span.label)
             fh.write(_dumps(record) + "\n")
+            by_offsets = {(a.span.start, a.span.end): a for a in entities}
             by_target: dict[str, list] = {}
             for a in stances:
                 by_target.setdefault(a.span.target or "", []).append(a)
             for target in sorted(by_target):
                 units = sorted(by_target[target], key=lambda a: (a.start_char, a.end_char, a.span.label))
-                srecord = _prodigy_record(doc.text, {**meta, "target": target}, tokens, units, "spans_manual", answer)
+                holders, relations = [], []
+                for a in units:
+                    holder = by_offsets.get(item.holders.get(a.span.id)) if a.span.id is not None else None
+                    if holder is None:
+                        continue
+                    if holder not in holders:
+                        holders.append(holder)
+                    relations.append({"head": holder.end - 1, "child": a.end - 1,
+                                      "head_span": _pspan(holder, doc.text, offsets),
+                                      "child_span": _pspan(a, doc.text, offsets), "label": HOLDER_RELATION.upper()})
+                spans = sorted(units + holders, key=lambda a: (a.start_char, a.end_char, a.span.label))
+                srecord = _prodigy_record(doc.text, {**meta, "target": target}, tokens, spans, "spans_manual", answer,
+                                          offsets, relations)
                 for a in units:
                     report.count("stance", a.span.label)
                 sfh.write(_dumps(srecord) + "\n")
@@ -183,6 +241,6 @@ def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportO
     return [path, stance_path]
 
 
-def _pspan(a) -> dict[str, Any]:
-    return {"start": a.start_char, "end": a.end_char, "token_start": a.start, "token_end": a.end - 1,
-            "label": a.span.label}
+def _pspan(a, text: str, offsets: OffsetWriter) -> dict[str, Any]:
+    start, end = offsets.span(text, a.start_char, a.end_char)
+    return {"start": start, "end": end, "token_start": a.start, "token_end": a.end - 1, "label": a.span.label}
