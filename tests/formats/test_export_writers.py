@@ -288,3 +288,51 @@ def test_conll_is_read_by_spacy_convert(tmp_path, scheme, nlp):
         ("Piotr Wala", "PERSON"), ("Valdora", "GPE"), ("Clara Holm", "PERSON"), ("Kestrel Bay", "GPE")]
     assert [s.text for s in docs[1].sents] == ["Piotr Wala left Valdora .", "He met Clara Holm in Kestrel Bay on Monday ."]
     assert [o["id"] for o in report.overlaps] == [11]
+
+
+UNALIGNED_TEXT = "Piotr Wala left Valdora.\n\nHe met Clara Holm in Kestrel Bay on Monday."
+
+
+def _unaligned_item() -> ExportItem:
+    # "lara Holm" cuts the token "Clara": it cannot be put on tokens.
+    spans = [Span(0, 10, "PERSON", id=1, doc_id=3), Span(34, 43, "PERSON", id=2, doc_id=3),
+             Span(47, 58, "GPE", id=3, doc_id=3)]
+    return _item(3, text=UNALIGNED_TEXT, spans=spans)
+
+
+def test_unaligned_entity_tokens_stay_missing_in_the_docbin(tmp_path, nlp, scheme):
+    from spacy.tokens import DocBin
+
+    _files, report = _write("spacy", [_unaligned_item(), _item(1)], tmp_path, scheme, nlp, dev_ids=frozenset({1}))
+    assert [(r["id"], r["text"]) for r in report.not_aligned] == [(2, "lara Holm")]
+    (doc,) = DocBin().from_disk(tmp_path / "train.spacy").get_docs(nlp.vocab)
+    iob = {t.text: t.ent_iob_ for t in doc if not t.is_space}
+    assert iob["Clara"] == "" and iob["Holm"] == ""  # missing, never "O"
+    assert (iob["Piotr"], iob["Wala"], iob["Kestrel"], iob["Bay"]) == ("B", "I", "B", "I")
+    assert iob["met"] == "O" and iob["Monday"] == "O"  # the document is done: the rest is O
+    # spaCy's own reading of the training example: None (missing: no loss) for those tokens.
+    from spacy.training import Example
+
+    tags = Example(nlp.make_doc(doc.text), doc).get_aligned_ner()
+    words = [t.text for t in doc]
+    assert tags[words.index("Clara")] is None and tags[words.index("Holm")] is None
+    assert tags[words.index("met")] == "O"
+
+
+def test_conll_leaves_out_the_sentence_of_an_unaligned_entity(tmp_path, scheme, nlp):
+    from spacy.tokens import DocBin
+
+    files, report = _write("conll", [_unaligned_item()], tmp_path, scheme, nlp)
+    written = files[0].read_text(encoding="utf-8")
+    assert "Piotr -X- _ B-PERSON" in written and "Valdora -X- _ O" in written
+    assert "Clara" not in written and "Kestrel" not in written  # never written as O
+    (left,) = report.extra["conll_sentences_left_out"]
+    assert UNALIGNED_TEXT[left["start"]:left["end"]] == "He met Clara Holm in Kestrel Bay on Monday."
+    out = tmp_path / "converted"
+    out.mkdir()
+    result = subprocess.run([sys.executable, "-m", "spacy", "convert", str(files[0]), str(out), "-c", "conll"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (doc,) = DocBin().from_disk(out / "entities.spacy").get_docs(nlp.vocab)
+    assert [(e.text, e.label_) for e in doc.ents] == [("Piotr Wala", "PERSON")]
+    assert [t.text for t in doc] == ["Piotr", "Wala", "left", "Valdora", "."]

@@ -117,6 +117,28 @@ def longest_first(aligned: list[Aligned]) -> tuple[list[Aligned], list[tuple[Ali
     return kept, dropped
 
 
+def unaligned_entity_tokens(doc: Doc, spans: list[Span], entities: list[Aligned], kept: list[Aligned]) -> list[int]:
+    """Tokens touched by an entity that could not be aligned to tokens (and by no
+    entity kept in ``doc.ents``): they must stay *missing* in the training data,
+    neither an entity nor ``O``, so a model is never taught that a labelled entity
+    is none.
+
+    ``spans`` are the document's spans, ``entities`` the aligned ones (from
+    :func:`align_item`) and ``kept`` those chosen for ``doc.ents``. Returns token
+    indices in order.
+    """
+    aligned = {id(a.span) for a in entities}
+    taken = {i for a in kept for i in range(a.start, a.end)}
+    missing: set[int] = set()
+    for span in spans:
+        if span.layer != "entity" or id(span) in aligned:
+            continue
+        covered = doc.char_span(span.start, span.end, alignment_mode="expand")
+        if covered is not None:
+            missing.update(i for i in range(covered.start, covered.end) if i not in taken)
+    return sorted(missing)
+
+
 def align_item(doc: Doc, spans: list[Span], report: ExportReport, text: str | None = None
                ) -> tuple[list[Aligned], list[Aligned]]:
     """Align every span of one document; report the snapped and the unaligned ones.

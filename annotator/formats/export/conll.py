@@ -8,7 +8,10 @@ spaCy's rule-based sentencizer ends them, but never inside an entity.
 
 Token formats lose the original whitespace and cannot hold overlaps or stances:
 whitespace tokens are left out, entities are those of ``doc.ents`` (longest
-first, dropped ones reported) and stance spans are not written.
+first, dropped ones reported) and stance spans are not written. A sentence that
+holds an entity which cannot be aligned to tokens is left out (and listed under
+``conll_sentences_left_out`` in the report): IOB has no "missing" tag that
+``spacy convert`` reads, and ``O`` would teach that the entity is none.
 """
 
 from __future__ import annotations
@@ -26,7 +29,12 @@ from annotator.formats.export import (
     inside,
     tokenize,
 )
-from annotator.formats.export.align import align_item, longest_first, report_overlaps
+from annotator.formats.export.align import (
+    align_item,
+    longest_first,
+    report_overlaps,
+    unaligned_entity_tokens,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -48,13 +56,16 @@ def write_conll(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
 
     sentencizer = Sentencizer()
     path = inside(folder, options.filename or "entities.conll")
+    left_out: list[dict[str, object]] = []
     with atomic_text(path) as fh:
         for item in items:
             text = item.document.text
             doc = sentencizer(tokenize(nlp, text))
-            entities, _stances = align_item(doc, [s for s in item.spans if s.layer == "entity"], report, text)
+            spans = [s for s in item.spans if s.layer == "entity"]
+            entities, _stances = align_item(doc, spans, report, text)
             kept, dropped = longest_first(entities)
             report_overlaps(dropped, text, report)
+            missing = set(unaligned_entity_tokens(doc, spans, entities, kept))
             tags = ["O"] * len(doc)
             for a in kept:
                 tags[a.start] = f"B-{a.span.label}"
@@ -62,17 +73,35 @@ def write_conll(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
                     tags[i] = f"I-{a.span.label}"
                 report.count("entity", a.span.label)
             fh.write(DOCSTART + "\n\n")
-            open_sentence = False
-            for tok in doc:
-                inside_entity = tags[tok.i].startswith("I-")
-                if open_sentence and not inside_entity and (tok.is_sent_start or "\n" in doc[tok.i - 1].text):
-                    fh.write("\n")
-                    open_sentence = False
-                if tok.is_space:
+            for sentence in _sentences(doc, tags):
+                if missing.intersection(sentence):
+                    # An entity here could not be put on tokens: writing its tokens
+                    # as O would teach "no entity", and spaCy's converter has no
+                    # "missing" tag, so the sentence is left out (and reported).
+                    first, last = doc[sentence[0]], doc[sentence[-1]]
+                    left_out.append({"doc_id": item.document.id, "start": first.idx,
+                                     "end": last.idx + len(last.text),
+                                     "reason": "holds an entity not aligned to tokens"})
                     continue
-                fh.write(f"{_word(tok.text)} -X- _ {tags[tok.i]}\n")
-                open_sentence = True
-            if open_sentence:
-                fh.write("\n")
+                fh.write("".join(f"{_word(doc[i].text)} -X- _ {tags[i]}\n" for i in sentence) + "\n")
             report.documents += 1
+    if left_out:
+        report.extra["conll_sentences_left_out"] = left_out
     return [path]
+
+
+def _sentences(doc, tags: list[str]) -> list[list[int]]:  # noqa: ANN001 (a spaCy Doc)
+    """Token indices of each sentence, whitespace tokens left out. Sentences end
+    where the sentencizer ends them and at line breaks, never inside an entity."""
+    sentences: list[list[int]] = []
+    current: list[int] = []
+    for tok in doc:
+        inside_entity = tags[tok.i].startswith("I-")
+        if current and not inside_entity and (tok.is_sent_start or "\n" in doc[tok.i - 1].text):
+            sentences.append(current)
+            current = []
+        if not tok.is_space:
+            current.append(tok.i)
+    if current:
+        sentences.append(current)
+    return sentences

@@ -6,7 +6,9 @@ same tokens):
 
 * entities in ``doc.ents``, overlaps resolved longest first (dropped ones reported);
   finished documents mark every other token ``O``, unfinished ones (``--all``)
-  leave it missing so the recogniser is not taught "no entity here";
+  leave it missing so the recogniser is not taught "no entity here"; the tokens
+  of an entity that cannot be aligned to tokens (listed in the report) stay
+  missing too, never ``O``;
 * every aligned entity also in ``doc.spans["sc"]`` (overlaps allowed there);
 * stances in ``doc.spans["stance"]``: ``label_`` = FAVOR/AGAINST/NEUTRAL,
   ``kb_id_`` = target, ``id_`` = our span id; the group's ``attrs["holders"]`` maps
@@ -40,7 +42,13 @@ from annotator.formats.export import (
     inside,
     tokenize,
 )
-from annotator.formats.export.align import align_item, longest_first, make_span, report_overlaps
+from annotator.formats.export.align import (
+    align_item,
+    longest_first,
+    make_span,
+    report_overlaps,
+    unaligned_entity_tokens,
+)
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -71,7 +79,9 @@ def write_spacy(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
         entities, stances = align_item(doc, item.spans, report, text)
         kept, dropped = longest_first(entities)
         report_overlaps(dropped, text, report)
+        unaligned = unaligned_entity_tokens(doc, item.spans, entities, kept)
         doc.set_ents([make_span(doc, a, label=a.span.label) for a in kept],
+                     missing=[doc[i:i + 1] for i in unaligned],
                      default="outside" if item.status == "done" else "missing")
         sc = []
         seen: set[tuple[int, int, str]] = set()
