@@ -14,6 +14,9 @@ from annotator.services import projects
 @PROJECT_OPTION
 @click.option("--model", help="Use this pipeline for this run instead of the project's ('auto', 'rules', a package or a folder).")
 @click.option("--only-new", is_flag=True, help="Only documents nobody has started (no status, no decided span).")
+@click.option("--refresh", is_flag=True,
+              help="Suggest again every document nobody has started, even those already suggested, "
+                   "with the current model and decision memory.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="Processes for spaCy (nlp.pipe n_process); more only pays off on large projects.")
 @click.option("--batch-size", type=click.IntRange(1, 10_000), default=64, show_default=True,
@@ -28,7 +31,7 @@ from annotator.services import projects
               help="dask: documents per task (and per stored transaction).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @handle_errors
-def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: int, batch_size: int,
+def suggest_cmd(project_path: Path, model: str | None, only_new: bool, refresh: bool, workers: int, batch_size: int,
                 engine: str, scheduler: str | None, local_workers: int | None, shard_size: int,
                 as_json: bool) -> None:
     """Pre-annotate the project: entity and stance suggestions for every document.
@@ -39,9 +42,14 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: 
     With --engine dask the documents go to a Dask cluster in shards; this process
     stays the only writer of the project file.
 
+    Suggestions use the decision memory: strings people labelled (in the
+    window, or in imported finished work) get the label they were given, and
+    strings they rejected are not suggested again. --refresh re-suggests the
+    documents nobody has started, so they reflect what was learnt since.
+
     Example:
 
-        annotator suggest --project demo.db
+        annotator suggest --project demo.db --refresh
 
         annotator suggest --project wire.db --engine dask --scheduler tcp://10.0.0.5:8786
     """
@@ -56,6 +64,8 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: 
         click.echo("Loading the pipeline...", err=True)
         suggester = suggesting.project_suggester(project, model=model)
         click.echo(f"Suggester: {suggester.describe()}", err=True)
+        if suggester.memory is not None and len(suggester.memory):
+            click.echo(f"Decision memory: {len(suggester.memory)} decided string(s)", err=True)
         if suggester.rules_only:
             from annotator.nlp.pipelines import AUTO, RULES, resolve
 
@@ -67,11 +77,12 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: 
                             "('annotator config --model auto' uses the installed pipeline).", fg="yellow", err=True)
         if engine == "dask":
             summary = _suggest_on_dask(project, suggester, model, scheduler=scheduler, local=local_workers,
-                                       only_new=only_new, batch_size=batch_size, shard_size=shard_size)
+                                       only_new=only_new, refresh=refresh, batch_size=batch_size, shard_size=shard_size)
         else:
             with progress_bar("Suggesting", rate_unit="docs") as progress:
                 summary = suggesting.suggest_project(project, suggester=suggester, only_new=only_new,
-                                                     batch_size=batch_size, workers=workers, progress=progress)
+                                                     refresh=refresh, batch_size=batch_size, workers=workers,
+                                                     progress=progress)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -83,11 +94,12 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, workers: 
         click.echo(f"Writing took {summary.write_seconds:.1f} s of {summary.seconds:.1f} s "
                    f"({100 * summary.write_seconds / summary.seconds:.0f}%).")
     if summary.documents == 0:
-        click.echo("Nothing to do: every document already has suggestions from this suggester.")
+        click.echo("Nothing to do: every document already has suggestions from this suggester"
+                   + (" or has been started." if refresh else " (--refresh suggests untouched ones again)."))
 
 
 def _suggest_on_dask(project, suggester, model: str | None, *, scheduler: str | None, local: int | None, only_new: bool,
-                     batch_size: int, shard_size: int):
+                     refresh: bool, batch_size: int, shard_size: int):
     import os
 
     from annotator.services import distributed
@@ -100,7 +112,7 @@ def _suggest_on_dask(project, suggester, model: str | None, *, scheduler: str | 
                    err=True)
         with progress_bar("Suggesting", rate_unit="docs") as progress:
             return distributed.suggest_project_dask(project, client=client, suggester=suggester, model=model,
-                                                    only_new=only_new, batch_size=batch_size,
+                                                    only_new=only_new, refresh=refresh, batch_size=batch_size,
                                                     shard_size=shard_size, progress=progress)
     finally:
         distributed.close_client(client)

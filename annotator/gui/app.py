@@ -338,6 +338,16 @@ def attach_suggest_ahead(window: MainWindow, *, ahead: int = 5) -> SuggestAhead:
             pass
     editor.document_loaded.connect(queue_from)
     window._suggest_ahead_queue = queue_from  # type: ignore[attr-defined]
+    # Every decision (and its undo) may teach the decision memory: the helper then
+    # re-suggests the open article and the queue with it, in its own thread.
+    listeners = window.session.listeners
+    listeners[:] = [f for f in listeners if not getattr(f, "_annotator_memory_poke", False)]
+
+    def poke(_change: object) -> None:
+        helper.poke()
+
+    poke._annotator_memory_poke = True  # type: ignore[attr-defined]
+    listeners.append(poke)
     if editor.doc_id is not None:
         queue_from(editor.doc_id)
     window.destroyed.connect(lambda *_: helper.close(wait=None))

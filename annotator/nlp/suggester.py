@@ -18,6 +18,7 @@ from annotator.core.model import SpanDraft
 from annotator.core.scheme import Scheme
 from annotator.core.text import CHUNK_CHARS, LONG_TEXT, sentence_chunks
 from annotator.nlp.entities import EntitySuggester, check_patterns_mode
+from annotator.nlp.memory import DecisionMemory
 from annotator.nlp.pipelines import (
     AUTO,
     LoadedPipeline,
@@ -66,6 +67,11 @@ class Suggester:
             digest = hashlib.sha256(json.dumps(custom, sort_keys=True).encode()).hexdigest()[:8]
             name += f"+custom-{digest}"
         self.name = name
+        #: The project's decision memory (see annotator.nlp.memory), applied to the
+        #: entities before the stance rules look for holders; the suggestion
+        #: service keeps it current. Not part of ``name``: a decision does not make
+        #: every stored suggestion run stale (``annotator suggest --refresh`` does).
+        self.memory: DecisionMemory | None = None
 
     @classmethod
     def from_nlp(cls, nlp: Language, *, scheme: Scheme, cues: dict[str, Any] | None = None,
@@ -87,6 +93,9 @@ class Suggester:
     def drafts(self, doc: Doc) -> list[SpanDraft]:
         """All suggestions for one processed document: entities, then stances."""
         entities = self.entities.suggest(doc)
+        if self.memory is not None and len(self.memory):
+            tokens = [(t.idx, t.idx + len(t)) for t in doc if not t.is_space]
+            entities = self.memory.apply(doc.text, tokens, entities)
         stances = self.stances.suggest(doc, entities)
         if self.stance_model is not None and stances:
             stances = self._classify_stances(doc.text, stances)

@@ -38,13 +38,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.model import SpanDraft
 from annotator.core.scheme import Scheme
+from annotator.services.memory import drop_overruled, sync_memory
 from annotator.services.suggesting import (
     Progress,
     SuggestSummary,
@@ -52,6 +53,7 @@ from annotator.services.suggesting import (
     project_suggester,
 )
 from annotator.storage import Project
+from annotator.storage.memory import memory_rows
 
 if TYPE_CHECKING:
     from annotator.nlp.suggester import Suggester
@@ -77,10 +79,14 @@ class SuggesterSpec:
     #: Name and SHA-256 of the pipeline folder the client ships, when the model is a folder.
     folder_name: str | None = None
     folder_digest: str | None = None
+    #: The client's decision memory: (string, label, verdict, articles) rows and
+    #: the generation they were read at (which alone enters the cache key).
+    memory: tuple[tuple[str, str, bool, int], ...] = ()
+    memory_generation: int = -1
 
     def key(self) -> str:
         return hashlib.sha256(repr((self.model, self.scheme, self.cues, self.patterns,
-                                    self.folder_digest)).encode()).hexdigest()
+                                    self.folder_digest, self.memory_generation)).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -129,6 +135,10 @@ def worker_suggester(spec: SuggesterSpec, archive: bytes | None = None) -> Sugge
                     raise AnnotatorError(Errors.E352, model=model)
                 model = str(_unpack_folder(archive, spec.folder_digest, spec.folder_name or "pipeline"))
             suggester = load_suggester(model, scheme=spec.scheme, cues=spec.cues, patterns=spec.patterns)
+            if spec.memory_generation >= 0:
+                from annotator.nlp.memory import DecisionMemory
+
+                suggester.memory = DecisionMemory(spec.memory, generation=spec.memory_generation)
             _WORKER_CACHE[key] = suggester
     return suggester
 
@@ -197,7 +207,8 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
                          doc_ids: Sequence[int] | None = None, shard_size: int = DEFAULT_SHARD_SIZE,
                          batch_size: int = 64, in_flight: int | None = None,
                          progress: Progress | None = None,
-                         cancelled: Callable[[], bool] | None = None) -> SuggestSummary:
+                         cancelled: Callable[[], bool] | None = None, refresh: bool = False,
+                         memory: bool | None = None) -> SuggestSummary:
     """Suggest the project's documents on the cluster behind ``client``.
 
     Same parameters and summary as :func:`annotator.services.suggesting.suggest_project`,
@@ -209,7 +220,9 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
 
     if suggester is None:
         suggester = project_suggester(project, model=model)
-    pending, skipped = pending_doc_ids(project, suggester.name, only_new=only_new, doc_ids=doc_ids)
+    sync_memory(project, suggester, enabled=memory)
+    pending, skipped = pending_doc_ids(project, suggester.name, only_new=only_new, doc_ids=doc_ids,
+                                       refresh=refresh)
     summary = SuggestSummary(suggester.name, suggester.describe(), suggester.rules_only, skipped=skipped)
     spec, archive = _spec_for(project, suggester, model)
     threads = sum(client.nthreads().values()) or 1
@@ -259,7 +272,8 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
 
 
 def _store_shard(project: Project, name: str, result: ShardResult, summary: SuggestSummary) -> None:
-    batch = [(doc_id, [SpanDraft(*r) for r in records]) for doc_id, records, _ in result.records]
+    batch = [(doc_id, drop_overruled(project, doc_id, [SpanDraft(*r) for r in records]))
+             for doc_id, records, _ in result.records]
     began = time.perf_counter()
     stored = project.store_suggestion_batch(name, batch)
     summary.write_seconds += time.perf_counter() - began
@@ -276,12 +290,13 @@ def _spec_for(project: Project, suggester: Suggester, model: str | None) -> tupl
     from annotator.nlp.pipelines import resolve
 
     setting = resolve(model or project.setting("model", "auto"))
+    remembered = ((tuple(memory_rows(project)), suggester.memory.generation)
+                  if suggester.memory is not None else ((), -1))
     spec = SuggesterSpec(model=setting, scheme=project.scheme(), cues=project.setting("cues", None),
-                         patterns=suggester.patterns)
+                         patterns=suggester.patterns, memory=remembered[0], memory_generation=remembered[1])
     folder = Path(setting)
     if (folder / "meta.json").is_file():
         archive, digest = pack_folder(folder.resolve())
-        spec = SuggesterSpec(model=str(folder.resolve()), scheme=spec.scheme, cues=spec.cues,
-                             patterns=spec.patterns, folder_name=folder.resolve().name, folder_digest=digest)
+        spec = replace(spec, model=str(folder.resolve()), folder_name=folder.resolve().name, folder_digest=digest)
         return spec, archive
     return spec, None

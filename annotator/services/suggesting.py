@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.text import LONG_TEXT
+from annotator.services.memory import drop_overruled, sync_memory
 from annotator.storage import Project, open_project
 
 if TYPE_CHECKING:
@@ -70,22 +72,39 @@ def project_suggester(project: Project, *, model: str | None = None) -> Suggeste
     cues = project.setting("cues", None)
     if cues is not None and not isinstance(cues, dict):
         raise AnnotatorError(Errors.E306, key="cues", reason="it must be an object shaped like resources/cues.toml")
-    return load_suggester(model or project.setting("model", "auto"), scheme=project.scheme(), cues=cues,
-                          patterns=project.setting("patterns", "auto"))
+    suggester = load_suggester(model or project.setting("model", "auto"), scheme=project.scheme(), cues=cues,
+                               patterns=project.setting("patterns", "auto"))
+    sync_memory(project, suggester)
+    return suggester
+
+
+def suggest_document(project: Project, suggester: Suggester, doc_id: int, *, doc: Any = None,
+                     memory: bool | None = None) -> int:
+    """Suggest one document now, with the project's current decision memory, and
+    store the result (replacing its pending suggestions only). ``doc`` is the
+    document already processed by ``suggester.nlp`` (its entity and stance rules
+    then run again without the model). Returns the number of suggestions stored."""
+    sync_memory(project, suggester, enabled=memory)
+    if doc is None:
+        doc = suggester.nlp(project.document(doc_id).text)
+    drafts = drop_overruled(project, doc_id, suggester.drafts(doc))
+    return project.store_suggestions(doc_id, suggester.name, drafts)
+
+
 
 
 def pending_doc_ids(project: Project, suggester: str, *, only_new: bool = False,
-                    doc_ids: Sequence[int] | None = None) -> tuple[list[int], int]:
+                    doc_ids: Sequence[int] | None = None, refresh: bool = False) -> tuple[list[int], int]:
     """The documents a run of ``suggester`` still has to do, in id order, and how
     many of those asked for it skips (already suggested by that version, or started
-    by a person when ``only_new``)."""
-    pending = project.unsuggested_doc_ids(suggester)
+    by a person when ``only_new``; with ``refresh``, every document nobody started)."""
+    pending = project.all_doc_ids() if refresh else project.unsuggested_doc_ids(suggester)
     total_docs = project.document_count()
     if doc_ids is not None:
         wanted = set(doc_ids)
         total_docs = len(wanted)
         pending = [d for d in pending if d in wanted]
-    if only_new:
+    if only_new or refresh:
         pending = project.untouched_doc_ids(pending)
     return pending, total_docs - len(pending)
 
@@ -93,7 +112,8 @@ def pending_doc_ids(project: Project, suggester: str, *, only_new: bool = False,
 def suggest_project(project: Project, *, suggester: Suggester | None = None, model: str | None = None,
                     only_new: bool = False, doc_ids: Sequence[int] | None = None, batch_size: int = 64,
                     workers: int = 1, progress: Progress | None = None,
-                    cancelled: Callable[[], bool] | None = None) -> SuggestSummary:
+                    cancelled: Callable[[], bool] | None = None, refresh: bool = False,
+                    memory: bool | None = None) -> SuggestSummary:
     """Suggest entities and stances for the project's documents not yet suggested by
     this suggester version.
 
@@ -113,10 +133,18 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
     cancelled:
         Polled between documents; when it returns true the run stops, keeping
         every document stored so far.
+    refresh:
+        Suggest again every document nobody has started, even those already
+        suggested by this suggester, so that they reflect the current model and
+        decision memory (started documents are left alone, as with ``only_new``).
+    memory:
+        Use the decision memory (default: the project setting ``memory``, on).
     """
     if suggester is None:
         suggester = project_suggester(project, model=model)
-    pending, skipped = pending_doc_ids(project, suggester.name, only_new=only_new, doc_ids=doc_ids)
+    sync_memory(project, suggester, enabled=memory)
+    pending, skipped = pending_doc_ids(project, suggester.name, only_new=only_new, doc_ids=doc_ids,
+                                       refresh=refresh)
     summary = SuggestSummary(suggester.name, suggester.describe(), suggester.rules_only, skipped=skipped)
     todo = len(pending)
     started = time.perf_counter()
@@ -137,6 +165,7 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
                 summary.cancelled = True
                 break
             began = time.perf_counter()
+            drafts = drop_overruled(project, doc_id, drafts)
             stored = project.store_suggestions(doc_id, suggester.name, drafts)
             summary.write_seconds += time.perf_counter() - began
             summary.documents += 1
@@ -198,6 +227,7 @@ class SuggestAhead:
         self._closing = False
         self._queue: list[int] = []
         self._generation = 0
+        self._poked = False
         self.ready: list[int] = []
         self.suggester_name: str | None = None
         self.error: BaseException | None = None
@@ -211,6 +241,14 @@ class SuggestAhead:
         with self._lock:
             self._queue = list(doc_ids)[: self.ahead]
             self._generation += 1
+            self._idle.clear()
+        self._wake.set()
+
+    def poke(self) -> None:
+        """A decision was made: the worker re-applies the decision memory to the
+        queued documents (the open one first) if it changed. Never blocks."""
+        with self._lock:
+            self._poked = True
             self._idle.clear()
         self._wake.set()
 
@@ -241,18 +279,24 @@ class SuggestAhead:
 
     # ---- worker side
 
-    def _next(self, project: Project, name: str) -> tuple[int | None, int]:
+    def _next(self, memory_gen: int) -> tuple[int | None, int]:
         with self._lock:
             generation = self._generation
             for doc_id in self._queue:
-                if doc_id in self._done:
+                if self._done.get(doc_id) == memory_gen:
                     continue
                 return doc_id, generation
             return None, generation
 
+    def _memory_gen(self, suggester: Suggester) -> int:
+        return suggester.memory.generation if suggester.memory is not None else 0
+
     def _run(self) -> None:
         project: Project | None = None
-        self._done: set[int] = set()
+        #: document id -> the memory generation its stored suggestions reflect
+        self._done: dict[int, int] = {}
+        #: processed documents of the queue, so memory is re-applied without the model
+        self._docs: dict[int, Any] = {}
         try:
             project = open_project(self.project_path, annotator=self._annotator)
             suggester = self._factory(project)
@@ -263,14 +307,19 @@ class SuggestAhead:
                     if self._closing:
                         return
                     self._wake.clear()
+                    self._poked = False
+                sync_memory(project, suggester)
                 while True:
                     with self._lock:
                         if self._closing:
                             return
-                    doc_id, generation = self._next(project, suggester.name)
+                        poked, self._poked = self._poked, False
+                    if poked:
+                        sync_memory(project, suggester)
+                    doc_id, generation = self._next(self._memory_gen(suggester))
                     if doc_id is None:
                         with self._lock:
-                            if generation == self._generation:
+                            if generation == self._generation and not self._poked:
                                 self._idle.set()
                         break
                     self._suggest_one(project, suggester, doc_id, generation)
@@ -285,18 +334,30 @@ class SuggestAhead:
             self._idle.set()
 
     def _suggest_one(self, project: Project, suggester: Suggester, doc_id: int, generation: int) -> None:
+        memory_gen = self._memory_gen(suggester)
         try:
-            already = project.suggested_by(doc_id, suggester.name)
-            if not already:
-                text = project.document(doc_id).text
-                drafts = suggester.suggest_text(text)
+            no_memory = suggester.memory is None or not len(suggester.memory)
+            if not (no_memory and doc_id not in self._done and project.suggested_by(doc_id, suggester.name)):
+                doc = self._docs.get(doc_id)
+                if doc is None:
+                    text = project.document(doc_id).text
+                    if len(text) <= min(LONG_TEXT, suggester.nlp.max_length):
+                        doc = suggester.nlp(text)
+                # A long article goes through in pieces and is not kept.
+                drafts = suggester.suggest_text(text) if doc is None else suggester.drafts(doc)
+                drafts = drop_overruled(project, doc_id, drafts)
                 with self._lock:
                     if generation != self._generation and doc_id not in self._queue:
                         return  # cancelled or no longer wanted: do not write
+                    wanted = set(self._queue)
+                for old in [d for d in self._docs if d not in wanted]:
+                    del self._docs[old]
+                if doc is not None:
+                    self._docs[doc_id] = doc
                 project.store_suggestions(doc_id, suggester.name, drafts)
         except KeyError:
             pass  # the document was deleted meanwhile
-        self._done.add(doc_id)
+        self._done[doc_id] = memory_gen
         self.ready.append(doc_id)
         if self.on_ready is not None:
             self.on_ready(doc_id)

@@ -451,6 +451,10 @@ class Project:
     def document_count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
 
+    def all_doc_ids(self) -> list[int]:
+        """Every document id, in import order."""
+        return [r[0] for r in self.conn.execute("SELECT id FROM documents ORDER BY id")]
+
     def iter_documents(self, *, doc_ids: Iterable[int] | None = None, batch: int = 500) -> Iterator[Document]:
         """Documents in id order, fetched in batches (bounded memory)."""
         if doc_ids is not None:
@@ -617,7 +621,9 @@ class Project:
         """Replace the document's pending suggestions from ``suggester``'s family with
         new ones, never touching spans a person accepted, rejected or wrote, and never
         duplicating one: a draft whose (start, end, layer, label, target) matches an
-        existing span of any status is skipped. Returns the number stored."""
+        existing span of any status is skipped. A pending suggestion identical to a
+        new draft is kept as it is (same id), so suggesting a document again while it
+        is open does not move the annotator's focus. Returns the number stored."""
         with self.write():
             return self._store_suggestions(doc_id, suggester, drafts)
 
@@ -641,7 +647,14 @@ class Project:
                 (doc_id,),
             )
         }
-        self.conn.execute("DELETE FROM spans WHERE doc_id = ? AND status = 'suggested'", (doc_id,))
+        rows = self.conn.execute(
+            'SELECT s.id, s.start, s."end", s.layer, s.label, s.target, s.origin, s.score, s.cue,'
+            ' h.start, h."end", s.holder_span_id FROM spans s LEFT JOIN spans h ON h.id = s.holder_span_id'
+            ' WHERE s.doc_id = ? AND s.status = \'suggested\'',
+            (doc_id,),
+        ).fetchall()
+        pending = {tuple(r[1:11]): (r[0], r[11]) for r in rows}
+        keep: list[tuple[int, int | None, SpanDraft]] = []
         fresh = []
         seen: set[tuple] = set()
         for d in drafts:
@@ -649,14 +662,32 @@ class Project:
             if key in existing or key in seen:
                 continue
             seen.add(key)
-            fresh.append(d)
+            holder = d.holder or (None, None)
+            same = pending.pop((*key, d.origin or suggester, d.score, d.cue, *holder), None)
+            if same is not None:
+                keep.append((*same, d))
+            else:
+                fresh.append(d)
+        kept_ids = {k[0] for k in keep}
+        stale = [r[0] for r in rows if r[0] not in kept_ids]
+        # A kept stance whose holder suggestion goes is stored afresh, with the new one.
+        gone = set(stale)
+        for span_id, holder_id, d in keep:
+            if holder_id in gone:
+                stale.append(span_id)
+                fresh.append(d)
+        keep = [k for k in keep if k[1] not in gone]
+        for i in range(0, len(stale), 500):
+            chunk = stale[i:i + 500]
+            self.conn.execute(f"DELETE FROM spans WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         self._insert_drafts(doc_id, fresh, status="suggested", origin=suggester, annotator=None)
+        stored = len(fresh) + len(keep)
         self.conn.execute(
             "INSERT INTO suggestion_runs (doc_id, suggester, n_spans) VALUES (?, ?, ?)"
             " ON CONFLICT(doc_id, suggester) DO UPDATE SET n_spans = excluded.n_spans, at = excluded.at",
-            (doc_id, suggester, len(fresh)),
+            (doc_id, suggester, stored),
         )
-        return len(fresh)
+        return stored
 
     def has_suggestion_run(self, doc_id: int) -> bool:
         """Whether any suggester has pre-annotated the document."""

@@ -188,5 +188,64 @@ def m002_document_list(db: Database) -> None:
         db.execute(sql)
 
 
+#: What a decided entity span teaches: its exact string (cut from the document by
+#: the same code-point offsets Python uses: SQLite's substr counts characters),
+#: its label, and whether a person said it is (1) or is not (0) that label.
+_MEMORY_ROW = """SELECT NEW.id, NEW.doc_id, substr(d.text, NEW.start + 1, NEW."end" - NEW.start), NEW.label,
+                  NEW.status = 'accepted'
+           FROM documents d WHERE d.id = NEW.doc_id"""
+
+
+@migrations()
+def m003_decision_memory(db: Database) -> None:
+    """Decision memory: one row per entity span a person (or an import) decided.
+
+    Triggers keep it in step with ``spans`` whatever writes them (the window, an
+    import, undo, another process), so undoing a decision un-teaches it and
+    nothing has to remember to call a service. ``memory_state.generation`` moves on
+    every change, so a suggester can tell cheaply that its copy is stale.
+    """
+    statements = [
+        """CREATE TABLE memory (
+            span_id INTEGER PRIMARY KEY,
+            doc_id INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            label TEXT NOT NULL,
+            verdict INTEGER NOT NULL CHECK (verdict IN (0, 1))
+        )""",
+        "CREATE INDEX memory_text ON memory(text, label)",
+        "CREATE INDEX memory_doc ON memory(doc_id)",
+        """CREATE TABLE memory_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            generation INTEGER NOT NULL
+        )""",
+        "INSERT INTO memory_state (id, generation) VALUES (1, 0)",
+        f"""CREATE TRIGGER memory_span_insert AFTER INSERT ON spans
+           WHEN NEW.layer = 'entity' AND NEW.status != 'suggested' BEGIN
+             INSERT OR REPLACE INTO memory (span_id, doc_id, text, label, verdict) {_MEMORY_ROW};
+             UPDATE memory_state SET generation = generation + 1;
+           END""",
+        f"""CREATE TRIGGER memory_span_update AFTER UPDATE OF status, label, start, "end" ON spans
+           WHEN NEW.layer = 'entity' AND (OLD.status != 'suggested' OR NEW.status != 'suggested') BEGIN
+             DELETE FROM memory WHERE span_id = OLD.id;
+             INSERT INTO memory (span_id, doc_id, text, label, verdict) {_MEMORY_ROW}
+               AND NEW.status != 'suggested';
+             UPDATE memory_state SET generation = generation + 1;
+           END""",
+        """CREATE TRIGGER memory_span_delete AFTER DELETE ON spans
+           WHEN OLD.layer = 'entity' AND OLD.status != 'suggested' BEGIN
+             DELETE FROM memory WHERE span_id = OLD.id;
+             UPDATE memory_state SET generation = generation + 1;
+           END""",
+        # Projects that already hold decisions remember them from the start.
+        """INSERT INTO memory (span_id, doc_id, text, label, verdict)
+           SELECT s.id, s.doc_id, substr(d.text, s.start + 1, s."end" - s.start), s.label, s.status = 'accepted'
+           FROM spans s JOIN documents d ON d.id = s.doc_id
+           WHERE s.layer = 'entity' AND s.status != 'suggested'""",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]

@@ -73,3 +73,29 @@ def test_evaluate_prints_tables_and_json(tmp_path, corpus):
 def test_commands_have_help(command):
     result = run(command, "--help")
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+def test_imported_finished_work_teaches_suggest_and_refresh_resuggests_untouched(tmp_path):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Mira Holt said the talks went well. Holt left early.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("MIRA HOLT and Dan Ekberg met.\n", encoding="utf-8")
+    db = str(tmp_path / "demo.db")
+    assert run("import", str(folder), "--project", db).exit_code == 0
+    assert run("suggest", "--project", db, "--model", "rules").exit_code == 0
+    stats = json.loads(run("stats", "--project", db, "--json").stdout)
+    assert "PERSON" not in stats["spans"].get("entity", {})  # the gazetteer knows neither
+    finished = tmp_path / "finished.jsonl"
+    text = "Mira Holt met Dan Ekberg."
+    finished.write_text(json.dumps({"text": text, "status": "done", "entities": [
+        {"start": 0, "end": 9, "label": "PERSON"}, {"start": 14, "end": 24, "label": "PERSON"}]}) + "\n")
+    assert run("import", str(finished), "--project", db).exit_code == 0
+    plain = run("suggest", "--project", db, "--model", "rules", "--json")
+    assert json.loads(plain.stdout)["documents"] == 1  # only the new one: the others wait for --refresh
+    refreshed = run("suggest", "--project", db, "--model", "rules", "--refresh")
+    assert refreshed.exit_code == 0, refreshed.output
+    assert "Decision memory: 2 decided string(s)" in refreshed.output
+    assert "Suggested 2 document(s)" in refreshed.output  # the finished import is not touched again
+    stats = json.loads(run("stats", "--project", db, "--json").stdout)
+    # "Mira Holt" in a.txt; "MIRA HOLT" and "Dan Ekberg" in b.txt; the lone "Holt" is another string.
+    assert stats["spans"]["entity"]["PERSON"]["suggested"] == 3

@@ -129,7 +129,7 @@ def test_switching_to_the_trained_pipeline_keeps_every_decision(trained, tmp_pat
                                              status="accepted"))
         before[human.id] = ("accepted", "PERSON", 0, 6, "human")
         project.set_setting("model", summary.model_setting)
-        result = suggest_project(project, doc_ids=[first])
+        result = suggest_project(project, doc_ids=[first], memory=False)  # the model alone
         assert result.suggester.startswith("en_annotator_news-0.1.0")
         after = {s.id: (s.status, s.label, s.start, s.end, s.origin) for s in project.spans(first)}
         for span_id, decided in before.items():
