@@ -208,9 +208,12 @@ def models_cmd(project_path: Path | None, as_json: bool) -> None:
 @click.option("--model", help="Pipeline for suggestions: 'auto', 'rules', an installed package or a pipeline folder.")
 @click.option("--patterns", type=click.Choice(["auto", "all", "none"]),
               help="Gazetteer patterns on top of a trained pipeline: 'auto' (labels it lacks), 'all' or 'none'.")
+@click.option("--memory/--no-memory", default=None,
+              help="Whether suggestions use the decision memory (strings people labelled or rejected).")
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @handle_errors
-def config_cmd(project_path: Path, model: str | None, patterns: str | None, as_json: bool) -> None:
+def config_cmd(project_path: Path, model: str | None, patterns: str | None, memory: bool | None,
+               as_json: bool) -> None:
     """Show or change the project's suggestion settings.
 
     Example:
@@ -224,8 +227,12 @@ def config_cmd(project_path: Path, model: str | None, patterns: str | None, as_j
             project.set_setting("model", check_model_setting(model))
         if patterns is not None:
             project.set_setting("patterns", patterns)
+        from annotator.services.memory import MEMORY_SETTING, memory_enabled
+
+        if memory is not None:
+            project.set_setting(MEMORY_SETTING, memory)
         settings = {"model": project.setting("model", "auto"), "patterns": project.setting("patterns", "auto"),
-                    "cues": project.setting("cues", None)}
+                    "cues": project.setting("cues", None), "memory": memory_enabled(project)}
     if as_json:
         print_json(settings)
         return

@@ -99,3 +99,11 @@ def test_imported_finished_work_teaches_suggest_and_refresh_resuggests_untouched
     stats = json.loads(run("stats", "--project", db, "--json").stdout)
     # "Mira Holt" in a.txt; "MIRA HOLT" and "Dan Ekberg" in b.txt; the lone "Holt" is another string.
     assert stats["spans"]["entity"]["PERSON"]["suggested"] == 3
+
+
+def test_config_turns_the_decision_memory_off_and_on(tmp_path):
+    db = str(tmp_path / "demo.db")
+    assert run("init", "--project", db, "--model", "rules").exit_code == 0
+    assert json.loads(run("config", "--project", db, "--json").stdout)["memory"] is True
+    assert json.loads(run("config", "--project", db, "--no-memory", "--json").stdout)["memory"] is False
+    assert json.loads(run("config", "--project", db, "--memory", "--json").stdout)["memory"] is True
