@@ -340,14 +340,18 @@ def attach_suggest_ahead(window: MainWindow, *, ahead: int = 5) -> SuggestAhead:
     window._suggest_ahead_queue = queue_from  # type: ignore[attr-defined]
     # Every decision (and its undo) may teach the decision memory: the helper then
     # re-suggests the open article and the queue with it, in its own thread.
-    listeners = window.session.listeners
-    listeners[:] = [f for f in listeners if not getattr(f, "_annotator_memory_poke", False)]
+    previous_poke = getattr(window, "_suggest_ahead_poke", None)
+    if previous_poke is not None:
+        try:
+            editor.decided.disconnect(previous_poke)
+        except (RuntimeError, TypeError):
+            pass
 
     def poke(_change: object) -> None:
         helper.poke()
 
-    poke._annotator_memory_poke = True  # type: ignore[attr-defined]
-    listeners.append(poke)
+    editor.decided.connect(poke)
+    window._suggest_ahead_poke = poke  # type: ignore[attr-defined]
     if editor.doc_id is not None:
         queue_from(editor.doc_id)
     window.destroyed.connect(lambda *_: helper.close(wait=None))

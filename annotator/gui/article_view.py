@@ -673,6 +673,8 @@ class ArticleView(QPlainTextEdit):
             rows.append(f"target: {html.escape(span.target or 'none')}")
             rows.append(f"holder: {html.escape(self._holder_text(span) or 'none')}")
             rows.append(f"cue: {html.escape(repr(span.cue) if span.cue else 'none')}")
+        elif span.cue:  # why an entity is suggested: "you labelled this GPE in 3 articles"
+            rows.append(html.escape(span.cue))
         rows.append(f"<i>“{html.escape(quote)}”</i>")
         return "<br>".join(rows)
 

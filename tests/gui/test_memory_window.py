@@ -34,6 +34,8 @@ def test_labelling_a_name_once_suggests_it_in_the_open_and_the_next_article(qtbo
 
         later = TEXTS[0].index("Mira Holt", 5)
         qtbot.waitUntil(lambda: shown_in_open_article() == [(later, "memory")], timeout=30_000)
+        (taught,) = [s for s in window.editor.view.spans_shown() if s.origin == "memory"]
+        assert "you labelled this PERSON in 1 article" in window.editor.view.tooltip_html(taught)
         qtbot.waitUntil(lambda: any(s.label == "PERSON" and s.origin == "memory"
                                     for s in project.spans(second, statuses=["suggested"])), timeout=30_000)
         # Undo un-teaches: the memory suggestion leaves the open article again.
