@@ -105,6 +105,27 @@ def test_decided_spans_survive_a_distributed_run(client, tmp_path):
     project.close()
 
 
+def test_workers_apply_the_clients_decision_memory_and_refresh_resuggests(client, tmp_path):
+    project = _make_project(tmp_path / "p.db", 6)
+    distributed.suggest_project_dask(project, client=client, shard_size=4)
+    text = project.document(1).text
+    start = text.index("Briefing")
+    # A person labels "Briefing 0" as an EVENT in the first article: every other
+    # article's "Briefing N" is another string, but "Warsaw" rejected as GPE is not.
+    warsaw = next(s for s in project.spans(1, statuses=["suggested"]) if text[s.start:s.end] == "Warsaw")
+    project.update_span(warsaw.id, status="rejected")
+    project.add_span(1, __import__("annotator.core.model", fromlist=["Span"]).Span(start, start + 8, "EVENT"))
+    summary = distributed.suggest_project_dask(project, client=client, shard_size=4, refresh=True)
+    assert summary.documents == 5  # the started article is left alone
+    for doc_id in range(2, 7):
+        doc_text = project.document(doc_id).text
+        shown = {(doc_text[s.start:s.end], s.label, s.origin)
+                 for s in project.spans(doc_id, statuses=["suggested"], layer="entity")}
+        assert ("Briefing", "EVENT", "memory") in shown
+        assert not any(string == "Warsaw" for string, _label, _origin in shown)
+    project.close()
+
+
 def test_cancel_keeps_finished_shards_and_a_second_run_resumes(client, reference, tmp_path):
     project = _make_project(tmp_path / "p.db", 24)
     done = {"n": 0}
