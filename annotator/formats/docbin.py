@@ -3,7 +3,7 @@
 ``doc.ents`` become entities; ``doc.spans["stance"]`` (our export's group) become
 stances, ``kb_id_`` the target and the group's ``attrs["holders"]`` the holders;
 spans of any other group (``sc`` …) become entities unless ``doc.ents`` already
-has them. Offsets are spaCy's ``start_char``/``end_char``: code points, exact.
+has them. A doc with entity annotation or span groups is marked done. Offsets are spaCy's ``start_char``/``end_char``: code points, exact.
 """
 
 from __future__ import annotations
@@ -65,4 +65,7 @@ def _record(doc: Any) -> dict[str, Any]:
     meta: dict[str, Any] = {"format": "spacy"}
     if doc.cats:
         meta["cats"] = dict(doc.cats)
-    return {"text": doc.text, "entities": entities, "stances": stances, "meta": meta}
+    record = {"text": doc.text, "entities": entities, "stances": stances, "meta": meta}
+    if doc.has_annotation("ENT_IOB") or doc.spans:
+        record["status"] = "done"  # annotated docs are training data: finished
+    return record

@@ -360,9 +360,11 @@ def _parsed(items: Iterator[tuple[int | None, object]], *, path: Path, scheme: S
         if isinstance(obj, AnnotatorError):
             yield number, obj
             continue
+        fallback = f"{path.stem} #{number}"
+        text = obj.get("text") if isinstance(obj, dict) else None
         try:
-            yield number, parse_record(obj, path=path, line=number, scheme=scheme, default_title=f"{path.stem} #{number}",
-                                       kind="ours")
+            yield number, parse_record(obj, path=path, line=number, scheme=scheme, kind="ours",
+                                       default_title=title_from_text(text, fallback) if isinstance(text, str) else fallback)
         except AnnotatorError as exc:
             yield number, exc
 

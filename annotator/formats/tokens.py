@@ -10,7 +10,7 @@ sentences, except under Label Studio's three-column header ``-DOCSTART- -X- O``
 (and in files without any ``-DOCSTART-``, such as doccano's), where each
 blank-line block is one article. An article's text is its tokens joined by a
 single space, its sentences joined by newlines; span offsets are exact in that
-text. Columns are tab-separated when the line holds a tab, else split on spaces;
+text. Every token carries a tag, so the articles are marked done. Columns are tab-separated when the line holds a tab, else split on spaces;
 the token is the first column and the tag the last, so ``-X-`` and POS/chunk
 columns in between are skipped.
 """
@@ -82,7 +82,8 @@ class _Article:
                 entities.append({"start": start, "end": end, "label": label,
                                  "text": sentence[start - base:end - base]})
             parts.append(sentence)
-        return {"text": "\n".join(parts), "entities": entities, "meta": {"format": kind}}
+        # Every token is tagged (O = no entity): the article is finished annotation.
+        return {"text": "\n".join(parts), "entities": entities, "meta": {"format": kind}, "status": "done"}
 
 
 def _columns(line: str) -> list[str]:

@@ -1,0 +1,185 @@
+"""Files shaped like the other tools' own examples and exports (written here, with
+our own sentences): read by what they hold, not by their names, or refused by name."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from annotator.core.errors import AnnotatorError
+from annotator.formats.readers import detect_format
+from annotator.formats.tokens import decode_tags
+from annotator.services.importing import import_paths
+
+
+def _spans(project) -> list[tuple[str, str, str]]:
+    rows = project.conn.execute(
+        'SELECT d.text, s.start, s."end", s.label, s.layer FROM spans s JOIN documents d ON d.id = s.doc_id'
+        " ORDER BY d.id, s.start, s.layer")
+    return [(text[s:e], label, layer) for text, s, e, label, layer in rows]
+
+
+def _texts(project) -> list[str]:
+    return [r[0] for r in project.conn.execute("SELECT text FROM documents ORDER BY id")]
+
+
+# doccano's CoNLL example layout: token<TAB>tag, a blank line between examples.
+DOCCANO_CONLL = "Olaf\tB-PERSON\nScholz\tI-PERSON\nvisited\tO\nVilnius\tB-GPE\n.\tO\n\nNATO\tB-ORG\nmet\tO\n.\tO\n"
+
+
+def test_doccano_conll_example_saved_as_txt_is_read_as_conll(tmp_path, project):
+    path = tmp_path / "example.txt"
+    path.write_text(DOCCANO_CONLL, encoding="utf-8")
+    assert detect_format(path) == "conll"
+    summary = import_paths(project, [path])
+    assert summary.imported == 2 and summary.formats == {"conll": 1}
+    assert _texts(project) == ["Olaf Scholz visited Vilnius .", "NATO met ."]
+    assert _spans(project) == [("Olaf Scholz", "PERSON", "entity"), ("Vilnius", "GPE", "entity"),
+                               ("NATO", "ORG", "entity")]
+
+
+# CoNLL-2003 layout: four columns, IOB1, -DOCSTART- lines, all-caps headlines.
+CONLL2003 = """-DOCSTART- -X- O O
+
+KYIV NNP I-NP I-GPE
+TALKS NNS I-NP O
+STALL VBP I-VP O
+
+Ursula NNP I-NP I-PERSON
+von NNP I-NP I-PERSON
+der NNP I-NP I-PERSON
+Leyen NNP I-NP I-PERSON
+met VBD I-VP O
+Donald NNP I-NP I-PERSON
+Tusk NNP I-NP I-PERSON
+Kaja NNP I-NP B-PERSON
+Kallas NNP I-NP I-PERSON
+in IN I-PP O
+Brussels NNP I-NP I-GPE
+. . O O
+
+-DOCSTART- -X- O O
+
+NATO NNP I-NP I-ORG
+SUMMIT NN I-NP O
+
+The DT I-NP O
+alliance NN I-NP O
+met VBD I-VP O
+. . O O
+"""
+
+
+def test_conll2003_file_iob1_articles_and_sentences(tmp_path, project):
+    path = tmp_path / "eng.train"  # no extension we know: the content decides
+    path.write_text(CONLL2003, encoding="utf-8")
+    summary = import_paths(project, [path])
+    assert summary.imported == 2
+    first, second = _texts(project)
+    assert first == "KYIV TALKS STALL\nUrsula von der Leyen met Donald Tusk Kaja Kallas in Brussels ."
+    assert second == "NATO SUMMIT\nThe alliance met ."
+    # IOB1: I- starts an entity after O; B- separates "Kaja Kallas" from the
+    # PERSON right before it.
+    assert _spans(project) == [
+        ("KYIV", "GPE", "entity"), ("Ursula von der Leyen", "PERSON", "entity"), ("Donald Tusk", "PERSON", "entity"),
+        ("Kaja Kallas", "PERSON", "entity"), ("Brussels", "GPE", "entity"), ("NATO", "ORG", "entity")]
+    titles = [r[0] for r in project.conn.execute("SELECT title FROM documents ORDER BY id")]
+    assert titles == ["KYIV TALKS STALL", "NATO SUMMIT"]
+
+
+@pytest.mark.parametrize(
+    ("tags", "spans"),
+    [
+        (["I-PER", "I-PER", "B-PER", "O", "I-LOC"], [(0, 2, "PER"), (2, 3, "PER"), (4, 5, "LOC")]),  # IOB1
+        (["B-PER", "I-PER", "B-PER", "O", "B-LOC"], [(0, 2, "PER"), (2, 3, "PER"), (4, 5, "LOC")]),  # IOB2
+        (["B-PER", "E-PER", "S-PER", "O", "S-LOC"], [(0, 2, "PER"), (2, 3, "PER"), (4, 5, "LOC")]),  # BIOES
+        (["B-PER", "L-PER", "U-PER", "O", "U-LOC"], [(0, 2, "PER"), (2, 3, "PER"), (4, 5, "LOC")]),  # BILUO
+        (["B-PER", "I-ORG", "O"], [(0, 1, "PER"), (1, 2, "ORG")]),  # a type change starts a new entity
+    ],
+)
+def test_every_tag_scheme_decodes_to_the_same_entities(tags, spans):
+    assert decode_tags(tags) == spans
+
+
+# spaCy's one-sentence-a-line .iob example layout: word|POS|TAG.
+SPACY_IOB = ("When|WRB|O Kaja|NNP|B-PERSON Kallas|NNP|I-PERSON came|VBD|O to|TO|O Riga|NNP|B-GPE ,|,|O "
+             "nobody|NN|O noticed|VBD|O .|.|O\nNATO|NNP|B-ORG agreed|VBD|O .|.|O\n")
+
+
+def test_spacy_iob_example(tmp_path, project):
+    path = tmp_path / "ner-sent-per-line.iob"
+    path.write_text(SPACY_IOB, encoding="utf-8")
+    import_paths(project, [path])
+    assert _texts(project) == ["When Kaja Kallas came to Riga , nobody noticed .", "NATO agreed ."]
+    assert [s[:2] for s in _spans(project)] == [("Kaja Kallas", "PERSON"), ("Riga", "GPE"), ("NATO", "ORG")]
+
+
+def test_malformed_conll_names_the_line(tmp_path, project):
+    path = tmp_path / "bad.conll"
+    path.write_text("Kyiv\tB-GPE\nspoke\tO\nloudly\tMAYBE\n", encoding="utf-8")
+    with pytest.raises(AnnotatorError) as err:
+        import_paths(project, [path])
+    assert err.value.code == "E233" and err.value.line == 3 and "MAYBE" in str(err.value)
+    assert project.document_count() == 0
+
+
+def test_fasttext_file_is_refused_by_name(tmp_path, project):
+    path = tmp_path / "train.txt"
+    path.write_text("__label__favor Leaders backed the aid package.\n__label__against Critics attacked it.\n",
+                    encoding="utf-8")
+    with pytest.raises(AnnotatorError) as err:
+        import_paths(project, [path])
+    assert err.value.code == "E232" and "fastText" in str(err.value) and str(path) in str(err.value)
+    assert project.document_count() == 0
+
+
+def test_spacy_v2_json_training_format_is_refused_by_name(tmp_path, project):
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps([{"id": 0, "paragraphs": [{"raw": "Tusk spoke.", "sentences": [{"tokens": [
+        {"id": 0, "orth": "Tusk", "tag": "NNP", "head": 1, "dep": "nsubj", "ner": "U-PERSON"},
+        {"id": 1, "orth": "spoke", "tag": "VBD", "head": 0, "dep": "ROOT", "ner": "O"},
+        {"id": 2, "orth": ".", "tag": ".", "head": -1, "dep": "punct", "ner": "O"}]}]}]}]), encoding="utf-8")
+    with pytest.raises(AnnotatorError) as err:
+        import_paths(project, [path])
+    assert err.value.code == "E232" and "spaCy v2 JSON" in str(err.value) and "spacy convert" in str(err.value)
+
+
+def test_jsonl_saved_as_txt_and_spacy_training_pairs(tmp_path, project):
+    path = tmp_path / "pairs.txt"
+    path.write_text(json.dumps(["Kaja Kallas visited Riga.", {"entities": [[0, 11, "PERSON"], [20, 24, "GPE"]]}]) + "\n",
+                    encoding="utf-8")
+    assert detect_format(path) == "jsonl"
+    import_paths(project, [path])
+    assert [s[:2] for s in _spans(project)] == [("Kaja Kallas", "PERSON"), ("Riga", "GPE")]
+
+
+def test_doccano_intent_entities_as_lists_relations_kept_duplicates_merged(tmp_path, project):
+    records = [
+        # intent detection + slot filling: entities as [start, end, label] lists
+        {"text": "Book a flight from Vilnius to Riga", "entities": [[19, 26, "GPE"], [30, 34, "GPE"], [30, 34, "GPE"]],
+         "cats": ["flight"]},
+        # relation project: a relation that is not a stance holder is kept in meta
+        {"text": "Kaja Kallas leads Estonia.",
+         "entities": [{"id": 7, "start_offset": 0, "end_offset": 11, "label": "PERSON"},
+                      {"id": 8, "start_offset": 18, "end_offset": 25, "label": "GPE"}],
+         "relations": [{"id": 1, "from_id": 7, "to_id": 8, "type": "leads"}]},
+    ]
+    path = tmp_path / "doccano.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    summary = import_paths(project, [path])
+    assert summary.merged_duplicates == 1 and summary.relations_in_meta == 1
+    assert [s[:2] for s in _spans(project)] == [("Vilnius", "GPE"), ("Riga", "GPE"), ("Kaja Kallas", "PERSON"),
+                                                ("Estonia", "GPE")]
+    metas = [json.loads(r[0]) for r in project.conn.execute("SELECT meta FROM documents ORDER BY id")]
+    assert metas[0]["doccano_cats"] == ["flight"]
+    assert metas[1]["doccano_relations"] == [{"type": "leads", "from": [0, 11, "PERSON"], "to": [18, 25, "GPE"]}]
+    assert len(project.done_doc_ids()) == 2  # annotated doccano records are done
+
+
+def test_status_option_marks_every_article(tmp_path, project):
+    path = tmp_path / "plain.jsonl"
+    path.write_text(json.dumps({"text": "Tusk met Kallas.", "entities": [{"start": 0, "end": 4, "label": "PERSON"}]})
+                    + "\n", encoding="utf-8")
+    import_paths(project, [path], status="done")
+    assert len(project.done_doc_ids()) == 1
