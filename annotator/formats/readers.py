@@ -386,8 +386,8 @@ def _token_reader(parse: Callable[..., Iterator], path: Path, scheme: Scheme | N
                   max_record_bytes: int) -> Iterator[Item]:
     errors: list[Item] = []
     any_record = False
-    for item in _parsed(parse(_stop_on_errors(_text_lines(path, encoding, max_record_bytes), errors), path=path),
-                        path=path, scheme=scheme):
+    lines = _stop_on_errors(_text_lines(path, encoding, max_record_bytes), errors)
+    for item in _parsed(parse(lines, path=path, max_chars=max_record_bytes), path=path, scheme=scheme):
         any_record = True
         yield item
     yield from errors

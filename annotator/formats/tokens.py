@@ -54,6 +54,7 @@ def decode_tags(tags: list[str]) -> list[tuple[int, int, str]]:
 class _Article:
     def __init__(self, line: int) -> None:
         self.line = line
+        self.chars = 0
         self.sentences: list[tuple[list[str], list[str]]] = []
         self.words: list[str] = []
         self.tags: list[str] = []
@@ -90,8 +91,18 @@ def _columns(line: str) -> list[str]:
     return line.split("\t") if "\t" in line else line.split()
 
 
-def read_conll_records(lines: Iterator[tuple[int, str]], *, path: Path) -> Iterator[tuple[int, dict[str, Any] | AnnotatorError]]:
-    """Article records (our JSON shape, with span texts) from CoNLL lines."""
+def _too_long(article: _Article, word: str, *, path: Path, line: int, max_chars: int) -> AnnotatorError | None:
+    article.chars += len(word) + 1
+    if article.chars > max_chars:
+        return AnnotatorError(Errors.E217, path=path, line=article.line, size=f"over {max_chars:,} characters, at line {line},",
+                              limit=max_chars)
+    return None
+
+
+def read_conll_records(lines: Iterator[tuple[int, str]], *, path: Path,
+                       max_chars: int) -> Iterator[tuple[int, dict[str, Any] | AnnotatorError]]:
+    """Article records (our JSON shape, with span texts) from CoNLL lines; an
+    article over ``max_chars`` stops the file (E217) instead of filling memory."""
     lines = iter(lines)
     pending: list[tuple[int, str]] = []
     docstarts = 0
@@ -147,6 +158,10 @@ def read_conll_records(lines: Iterator[tuple[int, str]], *, path: Path) -> Itera
             return
         if article is None:
             article = _Article(number)
+        error = _too_long(article, cols[0], path=path, line=number, max_chars=max_chars)
+        if error is not None:
+            yield article.line, error
+            return
         article.words.append(cols[0].strip())
         article.tags.append(tag)
     if article is not None:
@@ -155,7 +170,8 @@ def read_conll_records(lines: Iterator[tuple[int, str]], *, path: Path) -> Itera
             yield article.line, record
 
 
-def read_iob_records(lines: Iterator[tuple[int, str]], *, path: Path) -> Iterator[tuple[int, dict[str, Any] | AnnotatorError]]:
+def read_iob_records(lines: Iterator[tuple[int, str]], *, path: Path,
+                     max_chars: int) -> Iterator[tuple[int, dict[str, Any] | AnnotatorError]]:
     """spaCy's ``.iob``: one sentence a line, ``word|TAG`` or ``word|POS|TAG``;
     ``-DOCSTART-`` lines split articles, else each line is one article."""
     article: _Article | None = None
@@ -182,6 +198,10 @@ def read_iob_records(lines: Iterator[tuple[int, str]], *, path: Path) -> Iterato
                 return
             if "|" in word:  # word|POS|TAG
                 word = word.split("|", 1)[0]
+            error = _too_long(article, word, path=path, line=number, max_chars=max_chars)
+            if error is not None:
+                yield article.line, error
+                return
             article.words.append(word)
             article.tags.append(tag)
         article.end_sentence()

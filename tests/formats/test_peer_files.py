@@ -183,3 +183,54 @@ def test_status_option_marks_every_article(tmp_path, project):
                     + "\n", encoding="utf-8")
     import_paths(project, [path], status="done")
     assert len(project.done_doc_ids()) == 1
+
+
+# Label Studio's JSON export layout (formats reference §4.1), with two annotations.
+def _ls_task(text: str) -> dict:
+    start = text.index("Kaja Kallas")
+    region = {"id": "ent-1", "from_name": "ner", "to_name": "text", "type": "labels", "origin": "manual",
+              "value": {"start": start, "end": start + 11, "text": "Kaja Kallas", "labels": ["PERSON"]}}
+    wrong = {**region, "value": {**region["value"], "labels": ["ORG"]}}
+    return {"id": 101, "data": {"text": text, "article_id": "elm-7"},
+            "annotations": [
+                {"id": 1, "completed_by": 1, "was_cancelled": False, "ground_truth": True,
+                 "updated_at": "2024-05-01T10:00:00Z", "result": [region]},
+                {"id": 2, "completed_by": 2, "was_cancelled": False, "ground_truth": False,
+                 "updated_at": "2024-05-03T10:00:00Z", "result": [wrong]},
+                {"id": 3, "completed_by": 3, "was_cancelled": True, "ground_truth": True,
+                 "updated_at": "2024-05-04T10:00:00Z", "result": [wrong]}],
+            "predictions": [{"model_version": "x", "score": 0.5, "result": [wrong]}]}
+
+
+def test_labelstudio_task_ground_truth_wins_and_predictions_stay_apart(tmp_path, project):
+    text = "\U0001F4E2 Kaja Kallas spoke in Tallinn."
+    path = tmp_path / "project-1-at-2024.json"
+    path.write_text(json.dumps([_ls_task(text)], ensure_ascii=False), encoding="utf-8")
+    summary = import_paths(project, [path])
+    assert [s[:2] for s in _spans(project)] == [("Kaja Kallas", "PERSON")]
+    assert summary.units == {"codepoints": 1} and summary.units_detected == 1  # region text decided
+    meta = json.loads(project.conn.execute("SELECT meta FROM documents").fetchone()[0])
+    assert meta["labelstudio_predictions"] == 1 and meta["labelstudio_annotations"] == 3
+    assert meta["article_id"] == "elm-7" and len(project.done_doc_ids()) == 1
+
+
+def test_labelstudio_task_without_text_is_refused(tmp_path, project):
+    path = tmp_path / "tasks.json"
+    path.write_text(json.dumps([{"id": 1, "data": {"image": ""}, "annotations": []}]), encoding="utf-8")
+    with pytest.raises(AnnotatorError) as err:
+        import_paths(project, [path])
+    assert err.value.code == "E235" and err.value.line == 1
+
+
+def test_oversized_conll_article_and_broken_docbin_are_refused(tmp_path, project):
+    path = tmp_path / "huge.conll"
+    path.write_text("".join(f"word{i}\tO\n" for i in range(400)), encoding="utf-8")
+    with pytest.raises(AnnotatorError) as err:
+        import_paths(project, [path], max_record_bytes=1000)
+    assert err.value.code == "E217" and err.value.line == 1
+    broken = tmp_path / "train.spacy"
+    broken.write_bytes(b"\x78\x9c not a docbin")
+    with pytest.raises(AnnotatorError) as err:
+        import_paths(project, [broken])
+    assert err.value.code == "E234" and str(broken) in str(err.value)
+    assert project.document_count() == 0
