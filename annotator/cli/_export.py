@@ -32,10 +32,13 @@ FORMATS = ("spacy", "jsonl", "prodigy", "doccano", "conll", "labelstudio")
 @click.option("--offsets", type=click.Choice(["codepoints", "utf16", "graphemes"]),
               help="JSON formats: unit of the written offsets (default: what the format's tool counts in: "
                    "UTF-16 for doccano and Label Studio, code points for jsonl and prodigy).")
+@click.option("--shard-mb", type=click.FloatRange(0.001, 1900), default=512, show_default=True,
+              help="spaCy: split train/dev into numbered .spacy shards in a folder past this size.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @handle_errors
 def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int, annotator: str | None,
                include_all: bool, include_suggestions: bool, stance_docs: bool, offsets: str | None,
+               shard_mb: float,
                as_json: bool) -> None:
     """Export annotations as training data (spaCy, our JSONL, Prodigy, doccano, CoNLL).
 
@@ -54,7 +57,7 @@ def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int,
     with projects.open_existing(project_path) as project, progress_bar("Exporting") as progress:
         summary = exporting.export(project, format=fmt, out=out, split=split, seed=seed, annotator=annotator,
                                    include_all=include_all, include_suggestions=include_suggestions,
-                                   stance_docs=stance_docs, progress=progress, offsets=offsets)
+                                   stance_docs=stance_docs, shard_mb=shard_mb, progress=progress, offsets=offsets)
     if as_json:
         print_json(summary.to_dict())
         return
@@ -86,5 +89,10 @@ def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int,
     click.echo(f"  report: {summary.report_path}")
     if fmt == "spacy" and any(p.name == "config.cfg" for p in summary.files):
         folder = summary.folder
+        paths = summary.extra.get("paths", {})
+        if summary.extra.get("shards"):
+            shards = summary.extra["shards"]
+            click.echo(f"  DocBins split into shards: {shards['train']} train, {shards['dev']} dev "
+                       "(config.cfg names their folders)")
         click.echo(f"Train with: python -m spacy train {folder / 'config.cfg'} --paths.train "
-                   f"{folder / 'train.spacy'} --paths.dev {folder / 'dev.spacy'}")
+                   f"{paths.get('train', folder / 'train.spacy')} --paths.dev {paths.get('dev', folder / 'dev.spacy')}")

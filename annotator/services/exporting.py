@@ -170,7 +170,7 @@ def select_doc_ids(project: Project, *, annotator: str | None, include_all: bool
 
 def export(project: Project, *, format: str, out: str | Path, split: float = 0.8, seed: int = 0,
            annotator: str | None = None, include_all: bool = False, include_suggestions: bool = False,
-           stance_docs: bool = False, progress: Progress | None = None,
+           stance_docs: bool = False, shard_mb: float | None = None, progress: Progress | None = None,
            cancelled: Callable[[], bool] | None = None, offsets: str | None = None) -> ExportSummary:
     """Export the project's annotations as ``format`` into ``out``.
 
@@ -191,6 +191,9 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
         ``graphemes``); default: what the format's tool counts in. The summary's
         ``offsets`` says which was written and ``browser_shifted`` how many spans a
         browser tool (counting UTF-16 units) would show on other characters.
+    shard_mb:
+        spaCy only: split a DocBin into numbered shards in a folder once it would
+        pass this many megabytes (default 512; spaCy cannot write one over 2 GB).
     progress:
         Called as ``progress(done, total, title)`` after each document.
 
@@ -221,6 +224,8 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
                             filename=filename, lang=lang, offsets=offsets)
     # Label Studio keeps suggestions apart from annotations (as scored predictions).
     include_suggestions = include_suggestions or format == "labelstudio"
+    if shard_mb is not None:
+        options.shard_bytes = max(1, int(shard_mb * 1024 * 1024))
     report = ExportReport()
     statuses = _doc_statuses(project)
 

@@ -205,3 +205,36 @@ def test_sample_corpus_gold_exports_and_trains_ner_plus_stance(project, tmp_path
         assert sorted(map(key, new["entities"])) == sorted(map(key, old["entities"]))
         assert sorted(map(key, new["stances"])) == sorted(map(key, old["stances"]))
     fresh.close()
+
+
+def _corpus_docs(path: Path) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """What spaCy's own training reader finds at ``path`` (a file or a folder of shards)."""
+    import spacy
+    from spacy.training import Corpus
+
+    nlp = spacy.blank("en")
+    return sorted((eg.reference.text, [(e.start_char, e.end_char, e.label_) for e in eg.reference.ents])
+                  for eg in Corpus(path)(nlp))
+
+
+def test_a_large_export_is_sharded_into_folders_that_spacy_reads_and_trains_on(project, tmp_path):
+    fill_project(project, articles(40, seed=5))
+    whole = exporting.export(project, format="spacy", out=tmp_path / "whole", seed=2)
+    assert "shards" not in whole.extra and (tmp_path / "whole" / "train.spacy").exists()
+
+    out = tmp_path / "sharded"
+    # An earlier export with bigger shards leaves more shard files than the next one writes.
+    exporting.export(project, format="spacy", out=out, seed=2, shard_mb=0.01)
+    summary = exporting.export(project, format="spacy", out=out, seed=2, shard_mb=0.03)
+    shards = summary.extra["shards"]
+    assert shards["train"] >= 2 and shards["dev"] >= 1
+    train_files = sorted((out / "train").glob("*.spacy"))
+    assert [p.name for p in train_files] == [f"train-{i:04d}.spacy" for i in range(shards["train"])]
+    assert not (out / "train.spacy").exists()
+    config = (out / "config.cfg").read_text(encoding="utf-8")
+    assert f"train = \"{out / 'train'}\"" in config and f"dev = \"{out / 'dev'}\"" in config
+    # spaCy's corpus reader finds exactly the documents and entities of the one-file export.
+    for part in ("train", "dev"):
+        assert _corpus_docs(out / part) == _corpus_docs(tmp_path / "whole" / f"{part}.spacy")
+    train = _spacy("train", "config.cfg", "--training.max_steps", "4", "--training.eval_frequency", "2", cwd=out)
+    assert train.returncode == 0, train.stdout[-3000:] + train.stderr[-3000:]

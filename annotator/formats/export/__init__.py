@@ -60,6 +60,9 @@ class ExportOptions:
     lang: str = "en"
     #: The offset unit of the JSON formats (None: each format's default, see OFFSET_DEFAULTS).
     offsets: str | None = None
+    #: spaCy: the estimated size at which a DocBin is split into numbered shards
+    #: (spaCy cannot serialise one over 2 GB, E870).
+    shard_bytes: int = 512 * 1024 * 1024
 
 
 @dataclass(slots=True)

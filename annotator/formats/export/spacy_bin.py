@@ -15,6 +15,12 @@ same tokens):
   a stance's id to the (start_char, end_char) of the entity holding it. The group
   is always set, so an article without stances counts as annotated.
 
+A project too large for one DocBin (spaCy cannot serialise one over 2 GB, E870)
+is written in shards: when a part's estimated size passes ``options.shard_bytes``,
+its docs go to ``train/train-0000.spacy``, ``train/train-0001.spacy``, … (and the
+same for dev), and ``config.cfg`` names the folders in ``paths.train`` and
+``paths.dev``: spaCy's corpus reader takes every ``.spacy`` file under a folder.
+
 ``config.cfg`` comes from spaCy's own ``init config`` (ner plus spancat on the
 ``stance`` key), with the spancat suggester widened to the stance lengths found in
 the data and the score weights fixed for the non-default spans key.
@@ -64,10 +70,11 @@ STANCE_DOC_TEMPLATE = "{target}: {text}"
           tokenized=True, filename=None)
 def write_spacy(items: Iterable[ExportItem], *, folder: Path, options: ExportOptions, report: ExportReport,
                 nlp: Language) -> list[Path]:
-    from spacy.tokens import DocBin, SpanGroup
+    from spacy.tokens import SpanGroup
 
-    bins = {"train": DocBin(store_user_data=False), "dev": DocBin(store_user_data=False)}
-    stance_bins = {"train": DocBin(store_user_data=True), "dev": DocBin(store_user_data=True)}
+    bins = {part: ShardedDocBin(folder, part, limit=options.shard_bytes) for part in ("train", "dev")}
+    stance_bins = {part: ShardedDocBin(folder, f"stance-{part}", limit=options.shard_bytes, store_user_data=True)
+                   for part in ("train", "dev")}
     stance_labels = options.scheme.label_names("stance")
     lengths: list[int] = []
     entity_labels: set[str] = set()
@@ -113,15 +120,20 @@ def write_spacy(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
         report.documents += 1
 
     written: list[Path] = []
-    for part, docbin in bins.items():
-        path = inside(folder, f"{part}.spacy")
-        with atomic_path(path) as tmp:
-            docbin.to_disk(tmp)
-        written.append(path)
+    for docbin in bins.values():
+        written.extend(docbin.close())
+    sharded = any(b.sharded for b in bins.values())
+    if sharded:
+        report.extra["shards"] = {part: b.shards for part, b in bins.items()}
+    report.extra["paths"] = {part: str(b.corpus_path) for part, b in bins.items()}
     components = (["ner"] if entity_labels else []) + (["spancat"] if seen_stance_labels else [])
     if components:
         config = training_config(lang=options.lang, components=components,
                                  min_size=min(lengths, default=1), max_size=max(lengths, default=1))
+        if sharded:
+            # Absolute: spaCy resolves config paths against the folder it is run from.
+            config["paths"]["train"] = str(bins["train"].corpus_path.resolve())
+            config["paths"]["dev"] = str(bins["dev"].corpus_path.resolve())
         written.append(_write_config(config, inside(folder, "config.cfg")))
     else:
         report.extra["config"] = "not written: no entity or stance spans to train on"
@@ -129,17 +141,95 @@ def write_spacy(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
         n = {part: len(b) for part, b in stance_bins.items()}
         report.extra["stance_docs"] = n
         report.extra["stance_conflicts"] = conflicts
-        for part, docbin in stance_bins.items():
-            path = inside(folder, f"stance-{part}.spacy")
-            with atomic_path(path) as tmp:
-                docbin.to_disk(tmp)
-            written.append(path)
+        for docbin in stance_bins.values():
+            written.extend(docbin.close())
         if len(stance_labels) >= 2 and n["train"] and n["dev"]:
             written.append(_write_config(stance_config(lang=options.lang), inside(folder, "stance-config.cfg")))
         else:
             report.extra["stance_config"] = ("not written: textcat needs at least two stance labels "
                                              "and stance docs in both train and dev")
     return written
+
+
+class ShardedDocBin:
+    """A DocBin for one part (``train``, ``dev``) that splits itself into numbered
+    shards once its estimated size passes ``limit``.
+
+    Unsharded, it writes ``{name}.spacy`` as always. From the first shard on, docs
+    go to ``{name}/{name}-NNNN.spacy``; shards an earlier export left there under
+    those names are removed first, so spaCy, which reads every ``.spacy`` file under
+    the folder, never mixes two exports. Docs are freed as each shard is written.
+    """
+
+    def __init__(self, folder: Path, name: str, *, limit: int, store_user_data: bool = False) -> None:
+        self.folder = folder
+        self.name = name
+        self.limit = max(1, limit)
+        self.store_user_data = store_user_data
+        self.shards = 0
+        self._bin = None
+        self._size = 0
+        self._count = 0
+        self.written: list[Path] = []
+
+    @property
+    def sharded(self) -> bool:
+        return self.shards > 0
+
+    @property
+    def corpus_path(self) -> Path:
+        """What ``paths.train``/``paths.dev`` name: the file, or the shards' folder."""
+        return self.folder / self.name if self.sharded else self.folder / f"{self.name}.spacy"
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, doc) -> None:
+        from spacy.tokens import DocBin
+
+        size = _estimate_bytes(doc)
+        if self._bin is not None and len(self._bin) and self._size + size > self.limit:
+            self._flush()
+        if self._bin is None:
+            self._bin = DocBin(store_user_data=self.store_user_data)
+            self._size = 0
+        self._bin.add(doc)
+        self._size += size
+        self._count += 1
+
+    def _flush(self) -> None:
+        shard_dir = self.folder / self.name
+        if not self.sharded:
+            shard_dir.mkdir(exist_ok=True)
+            for stale in shard_dir.glob(f"{self.name}-[0-9][0-9][0-9][0-9].spacy"):
+                stale.unlink()
+        path = inside(self.folder, f"{self.name}/{self.name}-{self.shards:04d}.spacy")
+        with atomic_path(path) as tmp:
+            self._bin.to_disk(tmp)
+        self.written.append(path)
+        self.shards += 1
+        self._bin = None
+
+    def close(self) -> list[Path]:
+        """Write what is left; the files written, in order."""
+        from spacy.tokens import DocBin
+
+        if self.sharded:
+            if self._bin is not None and len(self._bin):
+                self._flush()
+            return self.written
+        path = inside(self.folder, f"{self.name}.spacy")
+        with atomic_path(path) as tmp:
+            (self._bin or DocBin(store_user_data=self.store_user_data)).to_disk(tmp)
+        self.written.append(path)
+        return self.written
+
+
+def _estimate_bytes(doc) -> int:
+    """What ``doc`` adds to a DocBin before compression: one uint64 per token and
+    attribute (spaCy keeps about a dozen), its strings, and its span groups."""
+    spans = sum(len(group) for group in doc.spans.values()) + len(doc.ents)
+    return 8 * 13 * len(doc) + 2 * len(doc.text.encode("utf-8")) + 64 * spans
 
 
 def _sid(span_id: int | None) -> str:
