@@ -275,7 +275,11 @@ class CorrectSpanCommand(Command):
     def _do(self) -> Change:
         old = self.span
         if not self.replaces_suggestion:
-            before, after = self.project.update_span(old.id, action="span.correct", **self.changes)
+            changes = dict(self.changes)
+            if old.origin != ORIGIN_HUMAN:
+                # The corrected fields are a person's decision now, whoever proposed the span.
+                changes["origin"] = ORIGIN_HUMAN
+            before, after = self.project.update_span(old.id, action="span.correct", **changes)
             return self._change([before, after], focus=after.id)
         if self._new is None:
             draft = replace(old, id=None, origin=ORIGIN_HUMAN, status="accepted", annotator=None, **self.changes)
@@ -294,7 +298,7 @@ class CorrectSpanCommand(Command):
     def _undo(self) -> Change:
         old = self.span
         if not self.replaces_suggestion:
-            restore = {k: getattr(old, k) for k in self.changes}
+            restore = {k: getattr(old, k) for k in (*self.changes, "origin")}
             before, after = self.project.update_span(old.id, action="span.correct.undo", **restore)
             return self._change([before, after], focus=old.id)
         assert self._new is not None
@@ -381,6 +385,9 @@ class AnnotationSession:
         self._spans: dict[int, Span] = {}
         self._tokens: TokenIndex | None = None
         self.focused_id: int | None = None
+        #: When set, only this annotator's spans are shown (Review mode shows the
+        #: reviewed layer being built); None shows every suggested and accepted span.
+        self.only_annotator: str | None = None
 
     # -- the open document ------------------------------------------------------
 
@@ -395,7 +402,7 @@ class AnnotationSession:
     def load(self, doc_id: int) -> Document:
         """Open a document: its text and its suggested and accepted spans."""
         self.document = self.project.document(doc_id)
-        self._spans = {s.id: s for s in self.project.spans(doc_id, statuses=_VISIBLE)}
+        self._spans = self._visible(doc_id)
         self._tokens = None
         self.focused_id = None
         return self.document
@@ -403,9 +410,15 @@ class AnnotationSession:
     def reload_spans(self) -> None:
         """Re-read the spans (suggestions may have arrived from a background run)."""
         if self.document is not None:
-            self._spans = {s.id: s for s in self.project.spans(self.document.id, statuses=_VISIBLE)}
+            self._spans = self._visible(self.document.id)
             if self.focused_id not in self._spans:
                 self.focused_id = None
+
+    def _shown(self, span: Span) -> bool:
+        return span.status in _VISIBLE and (self.only_annotator is None or span.annotator == self.only_annotator)
+
+    def _visible(self, doc_id: int) -> dict[int, Span]:
+        return {s.id: s for s in self.project.spans(doc_id, statuses=_VISIBLE) if self._shown(s)}
 
     def spans(self, layer: str | None = None) -> list[Span]:
         """Visible spans (suggested and accepted) in reading order."""
@@ -616,7 +629,7 @@ class AnnotationSession:
                     span = self.project.span(span_id)
                 except KeyError:
                     span = None
-                if span is None or span.status not in _VISIBLE:
+                if span is None or not self._shown(span):
                     self._spans.pop(span_id, None)
                 else:
                     self._spans[span_id] = span

@@ -215,3 +215,15 @@ def test_guess_target_matches_words_not_substrings(project, blank_nlp):
     pentagon = ARTICLE.index("The Pentagon")
     assert s.guess_target(pentagon, len(ARTICLE)) == "US military aid to Ukraine"  # assistance
     assert s.guess_target(0, ARTICLE.index("\n")) == "Western troops in Ukraine"  # the headline
+
+
+def test_relabel_accepted_model_span_records_a_human_origin(session, project):
+    macron = session.spans("entity")[0]
+    session.run(session.accept(macron))
+    assert _row(project, macron.id)[4] == "test-suggester"
+    cmd = session.relabel("ORG", session.span(macron.id))
+    session.run(cmd)
+    assert _row(project, macron.id)[1::3] == ("ORG", "human")
+    assert project.span(macron.id).annotator == "tester"
+    session.apply(cmd.undo())
+    assert _row(project, macron.id)[1::3] == ("PERSON", "test-suggester")
