@@ -91,4 +91,9 @@ def cli() -> None:
 from annotator.cli import _commands  # noqa: E402,F401  (registers the commands)
 
 __all__ = ["cli", "handle_errors", "print_json", "progress_bar", "PROJECT_OPTION"]
-from annotator.cli import _export, _suggest, _train  # noqa: E402,F401
+from annotator.cli import (  # noqa: E402,F401
+    _export,
+    _suggest,
+    _teams,  # noqa: E402,F401
+    _train,
+)

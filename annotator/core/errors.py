@@ -26,6 +26,7 @@ class Errors:
     E104 = "Unknown setting '{key}'. Known settings: {known}."
     E105 = "Unknown label '{label}' for the {layer} layer. Known labels: {known}."
     E106 = "Unknown stance target '{target}'. Known targets: {known}. Add it with 'annotator init --targets' or in the scheme."
+    E107 = "The projects' schemes differ: {difference}. Merge copies of one project, or make the schemes equal with 'annotator init --labels/--targets' first; nothing was written."
     # Import (E2xx)
     E201 = "The file is not valid {encoding} text (byte {offset}: {reason}). Save it as UTF-8 or pass --encoding."
     E202 = "The file looks binary (it holds NUL bytes), not text. Import .txt, .md, .jsonl, .json or .csv files."
@@ -74,6 +75,7 @@ class Errors:
     E404 = "--split must be between 0 and 1 (exclusive), not {value}."
     E405 = "The output exists and is a file, but --format {format} writes a folder here. Pass a folder, or a file name with the format's extension."
     E406 = "A spaCy export needs at least two documents (one for training, one for dev); found {found}. Mark more articles done, or pass --all."
+    E407 = "The project holds articles finished by several annotators that were not reviewed yet: {articles}. Settle them in Review mode (View > Review disagreements), or export one person's work with --annotator NAME."
     # Search and GUI (E5xx)
     E501 = "The search query could not be understood: {reason}. Use words, \"quoted phrases\", OR, NOT and prefix*."
     # Training (E6xx)
@@ -82,6 +84,12 @@ class Errors:
     E603 = "Unknown component to train: {name}. Known components: {known}."
     E604 = "Nothing could be trained: {reason}."
     E605 = "The folder is not a pipeline trained by annotator (no 'annotator' section in its meta.json): {reason}."
+    # Team work: merge, assign, agreement, review (E7xx)
+    E701 = "The project {path} is both a source and the target of the merge. Merge into a new file (--into TEAM.db)."
+    E702 = "The output file already exists: {path}. Move it away or pick another folder with --out; nothing was written."
+    E703 = "--overlap must be between 0 and 1, not {value}."
+    E704 = "Invalid annotator name {name!r}: {reason}."
+    E705 = "Nothing to compare: {reason}."
 
 
 class AnnotatorError(Exception):

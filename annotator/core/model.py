@@ -16,6 +16,10 @@ DOC_STATUSES: tuple[str, ...] = ("new", "in_progress", "done", "skipped")
 ORIGIN_HUMAN = "human"
 ORIGIN_IMPORT = "import"
 
+#: The reserved annotator under which a review stores the settled version of
+#: articles that several annotators finished (see services/adjudication.py).
+ADJUDICATED = "adjudicated"
+
 
 @dataclass(frozen=True, slots=True)
 class Document:

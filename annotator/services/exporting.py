@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import AnnotatorError, Errors
-from annotator.core.model import Span
+from annotator.core.model import ADJUDICATED, Span
 from annotator.formats.export import (
     REPORT_NAME,
     ExportItem,
@@ -162,6 +162,28 @@ def _holders(spans: list[Span], all_spans: list[Span]) -> dict[int, tuple[int, i
     return holders
 
 
+def team_layers(project: Project) -> dict[int, str] | None:
+    """Whose spans each finished article of a team project exports: the reviewed
+    layer (``adjudicated``) where the article was finished by several annotators,
+    else the one annotator who finished it. None for a project where no article was
+    finished by two annotators; E407 naming the articles whose review is missing."""
+    from annotator.services.adjudication import reviewable_doc_ids, unreviewed_doc_ids
+
+    if not reviewable_doc_ids(project):
+        return None
+    missing = unreviewed_doc_ids(project)
+    if missing:
+        titles = [f"{project.document(d).title or '(untitled)'} (#{d})" for d in missing[:8]]
+        more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+        raise AnnotatorError(Errors.E407, path=project.path, articles="; ".join(titles) + more)
+    layers: dict[int, str] = {}
+    for doc_id, who in project.conn.execute(
+            "SELECT doc_id, annotator FROM doc_status WHERE status = 'done' ORDER BY doc_id, annotator = ? DESC, annotator",
+            (ADJUDICATED,)):
+        layers.setdefault(doc_id, who)
+    return layers
+
+
 def select_doc_ids(project: Project, *, annotator: str | None, include_all: bool) -> list[int]:
     if include_all:
         return [doc.id for doc in project.iter_documents()]
@@ -185,7 +207,11 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
         spaCy only: the share of documents for training and the seed of the
         (document-level, reproducible) shuffle.
     annotator:
-        Only this annotator's done documents and accepted spans.
+        Only this annotator's done documents and accepted spans (``adjudicated``:
+        the reviewed version). Without it, a team project (articles finished by
+        several annotators) exports each article's reviewed version, or the work of
+        the one annotator who finished it, and is refused (E407) while an article
+        still needs review.
     offsets:
         The offset unit of the JSON formats (``codepoints``, ``utf16``,
         ``graphemes``); default: what the format's tool counts in. The summary's
@@ -208,8 +234,12 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
         raise AnnotatorError(Errors.E404, value=split)
     folder, filename = resolve_output(out, format=format)
     project.quick_check()  # a damaged file says E006 here, not a traceback half-way
+    layers = team_layers(project) if annotator is None else None
     doc_ids = select_doc_ids(project, annotator=annotator, include_all=include_all)
     if not doc_ids:
+        if annotator == ADJUDICATED:
+            raise AnnotatorError(Errors.E401, reason="no article has been reviewed to the end yet (View > Review "
+                                                     "disagreements in the window)")
         who = f" by {annotator}" if annotator else ""
         raise AnnotatorError(Errors.E401, reason=f"no document is marked done{who} (use --all to export every document)")
     train_ids, dev_ids = split_documents(doc_ids, split=split, seed=seed)
@@ -240,9 +270,10 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
             if cancelled is not None and cancelled():
                 raise ExportCancelled()
             all_spans = project.spans(document.id)
-            spans = choose_spans(all_spans, annotator=annotator, include_suggestions=include_suggestions)
+            layer = layers.get(document.id) if layers is not None else annotator
+            spans = choose_spans(all_spans, annotator=layer, include_suggestions=include_suggestions)
             doc_statuses = statuses.get(document.id, {})
-            who = _who(project, doc_statuses, spans, annotator)
+            who = _who(project, doc_statuses, spans, layer)
             status = doc_statuses.get(who, "new") if who else "new"
             yield ExportItem(document, spans, status=status, annotator=who, holders=_holders(spans, all_spans))
             done += 1

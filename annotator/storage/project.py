@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -519,9 +519,9 @@ class Project:
         return stored
 
     def update_span(self, span_id: int, *, action: str = "span.update", **changes: Any) -> tuple[Span, Span]:
-        """Change fields of one span (status, label, start, end, target, holder_span_id).
+        """Change fields of one span (status, label, start, end, target, holder_span_id, origin).
         Returns (before, after); one transaction."""
-        allowed = {"status", "label", "start", "end", "target", "holder_span_id"}
+        allowed = {"status", "label", "start", "end", "target", "holder_span_id", "origin"}
         unknown = set(changes) - allowed
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)}")
@@ -783,3 +783,70 @@ class Project:
             "spans": spans,
             "model": self.setting("model", "auto"),
         }
+
+    # -- team work (merge, assign, review) ----------------------------------------
+
+    def doc_statuses(self, doc_id: int) -> dict[str, str]:
+        """Every annotator's status of one document."""
+        return dict(self.conn.execute("SELECT annotator, status FROM doc_status WHERE doc_id = ?", (doc_id,)))
+
+    def annotators(self) -> list[str]:
+        """Everyone who decided a span or set a document status, sorted."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT annotator FROM spans WHERE annotator IS NOT NULL UNION SELECT annotator FROM doc_status ORDER BY 1")]
+
+    def insert_document_row(self, document: Document) -> int:
+        """Store a copy of another project's document (same text, title, source,
+        meta and hash) in the caller's transaction; returns its id here."""
+        cur = self.conn.execute(
+            "INSERT INTO documents (text, title, source, meta, text_hash, length) VALUES (?,?,?,?,?,?)",
+            (document.text, document.title, document.source, json.dumps(document.meta, ensure_ascii=False),
+             document.text_hash, len(document.text)),
+        )
+        self._log("document.copy", doc_id=cur.lastrowid, after={"title": document.title})
+        return cur.lastrowid
+
+    def insert_span_rows(self, doc_id: int, spans: Sequence[Span], *, action: str = "span.copy") -> list[int]:
+        """Store complete spans (annotator, status, origin and holder id as given) in
+        the caller's transaction; returns their new ids in order."""
+        ids = []
+        for span in spans:
+            cur = self.conn.execute(
+                "INSERT INTO spans (doc_id, start, \"end\", layer, label, target, holder_span_id, origin, score, cue, status, annotator)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, span.start, span.end, span.layer, span.label, span.target, span.holder_span_id,
+                 span.origin, span.score, span.cue, span.status, span.annotator),
+            )
+            ids.append(cur.lastrowid)
+            self._log(action, doc_id=doc_id, span_id=cur.lastrowid, after=self._span_dict(replace(span, id=cur.lastrowid)))
+        return ids
+
+    def put_doc_status(self, doc_id: int, annotator: str, status: str, *, action: str = "document.status") -> str:
+        """Set ``annotator``'s status of a document (another person's, when merging or
+        reviewing); returns the previous one. One transaction, or part of the caller's."""
+        if status not in DOC_STATUSES:
+            raise ValueError(status)
+        with self.write():
+            before = self.doc_status(doc_id, annotator)
+            self.conn.execute(
+                "INSERT INTO doc_status (doc_id, annotator, status) VALUES (?, ?, ?)"
+                " ON CONFLICT(doc_id, annotator) DO UPDATE SET status = excluded.status,"
+                " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')",
+                (doc_id, annotator, status),
+            )
+            self._log(action, doc_id=doc_id, before={"status": before, "annotator": annotator},
+                      after={"status": status, "annotator": annotator})
+        return before
+
+    def suggestion_runs(self, doc_id: int) -> list[tuple[str, int]]:
+        return [(r[0], r[1]) for r in self.conn.execute(
+            "SELECT suggester, n_spans FROM suggestion_runs WHERE doc_id = ?", (doc_id,))]
+
+    def record_suggestion_run(self, doc_id: int, suggester: str, n_spans: int) -> None:
+        """Note a suggester's run on a document (copied from another project); keeps an existing note."""
+        self.conn.execute("INSERT OR IGNORE INTO suggestion_runs (doc_id, suggester, n_spans) VALUES (?, ?, ?)",
+                          (doc_id, suggester, n_spans))
+
+    def log_event(self, action: str, *, doc_id: int | None = None, after: Any = None) -> None:
+        """Record a project-level action (a merge, a split) in the caller's transaction."""
+        self._log(action, doc_id=doc_id, after=after)
