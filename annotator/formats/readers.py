@@ -98,13 +98,15 @@ def _sniff(lines: list[str], ext: str) -> str | None:
     if first.startswith("__label__"):
         return "fasttext"
     if first[0] in "[{":
-        if ext == ".json":
-            return "json"
+        if ext in (".jsonl", ".ndjson"):
+            return "jsonl"
         try:
             json.loads(first)
         except (json.JSONDecodeError, RecursionError):
             return "json"
-        return "jsonl"
+        more = [ln.strip() for ln in lines if ln.strip()][1:2]
+        # One complete value on the first line: JSON Lines, unless a .json file holds only that value.
+        return "json" if ext == ".json" and not (more and more[0][0] in "[{") else "jsonl"
     if looks_like_conll(lines[:200]):
         return "conll"
     if looks_like_iob(lines[:50]):
@@ -395,7 +397,7 @@ def _token_reader(parse: Callable[..., Iterator], path: Path, scheme: Scheme | N
         yield None, AnnotatorError(Errors.E203, path=path)
 
 
-@reader("conll", extensions=(".conll", ".conll2003", ".conllu"))
+@reader("conll", extensions=(".conll", ".conll2003"))
 def read_conll(path: Path, *, scheme: Scheme | None, encoding: str | None = None,
                max_record_bytes: int = MAX_RECORD_BYTES, **_: object) -> Iterator[Item]:
     """CoNLL token columns (see :mod:`annotator.formats.tokens`)."""

@@ -203,6 +203,8 @@ def split_stance_label(label: Any, scheme: Scheme | None) -> tuple[str, str, str
         head, _, target = label.partition(STANCE_SEP)
         if scheme is None or head in scheme.label_names("stance"):
             return "stance", head, target
+    if scheme is not None and label in scheme.label_names("stance"):
+        return "stance", label, None  # a stance without its target: refused by name (E215)
     return "entity", label, None
 
 

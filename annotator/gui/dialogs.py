@@ -54,7 +54,11 @@ __all__ = [
     "shortcut_entries",
 ]
 
-IMPORT_FILTER = "Articles (*.txt *.md *.jsonl *.json *.csv);;All files (*)"
+IMPORT_FILTER = ("Articles (*.txt *.md *.jsonl *.json *.csv *.tsv *.conll *.iob *.spacy);;All files (*)")
+
+#: (label, value) of the offset-unit choices shared by the import and export dialogs.
+OFFSET_CHOICES = (("the format's own (detected from span texts)", None), ("code points", "codepoints"),
+                  ("UTF-16 code units (browser tools)", "utf16"), ("grapheme clusters (doccano grapheme mode)", "graphemes"))
 
 
 def _error_text(exc: BaseException) -> str:
@@ -221,9 +225,10 @@ class ImportDialog(BackgroundDialog):
         self.summary: Any = None
         form = QVBoxLayout(self.form)
         form.setContentsMargins(0, 0, 0, 0)
-        intro = QLabel("Plain text (.txt, .md: first line is the title), JSONL (ours, Prodigy, doccano), "
-                       "JSON or CSV with a <i>text</i> column. Folders are read recursively; an article "
-                       "already in the project is skipped.")
+        intro = QLabel("Plain text (.txt, .md: first line is the title), JSONL/JSON (ours, Prodigy, doccano, "
+                       "Label Studio), CSV/TSV with a <i>text</i> column, CoNLL/IOB and spaCy .spacy. A file's "
+                       "content decides its format. Folders are read recursively; an article already in the "
+                       "project gets only the spans it does not hold yet.")
         intro.setWordWrap(True)
         form.addWidget(intro)
         self.path_list = QListWidget(self.form)
@@ -248,6 +253,17 @@ class ImportDialog(BackgroundDialog):
         self.encoding = QComboBox()
         self.encoding.addItems(["auto (UTF-8, UTF-16 with BOM)", "utf-8", "cp1252", "latin-1"])
         enc_row.addRow("Encoding:", self.encoding)
+        self.offsets = QComboBox()
+        for label, value in OFFSET_CHOICES:
+            self.offsets.addItem(label, value)
+        self.offsets.setToolTip("The unit the files count span offsets in. doccano and Label Studio count "
+                                "UTF-16 units in the browser; spaCy and Prodigy count code points.")
+        enc_row.addRow("&Offsets:", self.offsets)
+        self.mark_status = QComboBox()
+        for label, value in (("as the files say", None), ("done", "done"), ("in progress", "in_progress"),
+                             ("new", "new")):
+            self.mark_status.addItem(label, value)
+        enc_row.addRow("Mark articles:", self.mark_status)
         form.addLayout(enc_row)
         self.add_files_button.clicked.connect(self._choose_files)
         self.add_folder_button.clicked.connect(self._choose_folder)
@@ -290,6 +306,8 @@ class ImportDialog(BackgroundDialog):
             "as_suggestions": self.as_suggestions.isChecked(),
             "skip_invalid": self.skip_invalid.isChecked(),
             "encoding": encoding,
+            "offsets": self.offsets.currentData(),
+            "status": self.mark_status.currentData(),
         }
 
     def _summary(self, result: Any) -> str:
@@ -297,6 +315,19 @@ class ImportDialog(BackgroundDialog):
         rows: list[tuple[str, object]] = [("Files read", result.files), ("Articles imported", result.imported),
                                           ("Already in the project", result.duplicates),
                                           ("Spans imported", result.spans)]
+        if result.merged_into_existing:
+            rows.append(("Spans added to articles already there", result.merged_into_existing))
+        if result.formats:
+            rows.append(("Read as", ", ".join(sorted(result.formats))))
+        if result.units:
+            from annotator.core.offsets import UNIT_NAMES
+
+            rows.append(("Offsets", ", ".join(UNIT_NAMES[u] for u in sorted(result.units))
+                         + f" ({result.moved} span(s) moved to code points)"))
+        if result.merged_duplicates:
+            rows.append(("Duplicate spans merged", result.merged_duplicates))
+        if result.relations_in_meta:
+            rows.append(("Relations kept in meta", result.relations_in_meta))
         if result.invalid:
             rows.append(("Invalid records skipped", result.invalid))
         text = "<b>Import finished.</b>" + _summary_html(rows)
@@ -361,6 +392,12 @@ class ExportDialog(BackgroundDialog):
         form.addRow("", self.with_suggestions)
         self.stance_docs = QCheckBox("Also one document per stance and target (textcat, spaCy only)")
         form.addRow("", self.stance_docs)
+        self.offsets = QComboBox(self.form)
+        for label, value in OFFSET_CHOICES:
+            self.offsets.addItem(label.replace("(detected from span texts)", "(what its tool counts)"), value)
+        self.offsets.setToolTip("JSON formats: the unit of the written offsets. The default is what the "
+                                "format's tool counts: UTF-16 for doccano and Label Studio.")
+        form.addRow("&Offsets:", self.offsets)
         self.format_box.currentIndexChanged.connect(self._format_changed)
         if not self.formats:
             self.start_button.setEnabled(False)
@@ -399,6 +436,7 @@ class ExportDialog(BackgroundDialog):
             "include_all": not self.done_only.isChecked(),
             "include_suggestions": self.with_suggestions.isChecked(),
             "stance_docs": self.stance_docs.isChecked() and fmt.name == "spacy",
+            "offsets": self.offsets.currentData(),
         }
         return export_job, (self.project_path, fmt.name, out, options), {}
 
@@ -412,6 +450,11 @@ class ExportDialog(BackgroundDialog):
                 ("Folder", data["folder"])]
         if data["format"] == "spacy":
             rows[1:1] = [("Train / dev", f"{data['train_documents']} / {data['dev_documents']}")]
+        if "offsets" in data:
+            from annotator.core.offsets import UNIT_NAMES
+
+            rows.append(("Offsets", UNIT_NAMES[data["offsets"]]))
+            rows.append(("Shown shifted in a browser tool", data.get("browser_shifted", 0)))
         self.exported.emit(result)
         note = (" Spans that could not be aligned are listed in export-report.json."
                 if data["not_aligned"] else "")

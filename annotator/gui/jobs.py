@@ -125,7 +125,8 @@ def suggest_job(task: Any, project_path: str, doc_ids: list[int] | None = None) 
 
 
 def import_job(task: Any, project_path: str, paths: list[str], *, as_suggestions: bool,
-               skip_invalid: bool, encoding: str | None) -> Any:
+               skip_invalid: bool, encoding: str | None, offsets: str | None = None,
+               status: str | None = None) -> Any:
     """Import files and folders of articles (the import dialog, drag-and-drop)."""
     from annotator.services.importing import import_paths
     from annotator.storage import open_project
@@ -133,7 +134,8 @@ def import_job(task: Any, project_path: str, paths: list[str], *, as_suggestions
     project = open_project(project_path)
     try:
         return import_paths(project, paths, encoding=encoding, as_suggestions=as_suggestions,
-                            skip_invalid=skip_invalid, progress=task.progress, cancelled=task.cancelled)
+                            skip_invalid=skip_invalid, progress=task.progress, cancelled=task.cancelled,
+                            offsets=offsets, status=status)
     finally:
         project.close()
 

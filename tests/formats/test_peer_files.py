@@ -234,3 +234,16 @@ def test_oversized_conll_article_and_broken_docbin_are_refused(tmp_path, project
         import_paths(project, [broken])
     assert err.value.code == "E234" and str(broken) in str(err.value)
     assert project.document_count() == 0
+
+
+def test_json_lines_in_a_json_file_and_a_stance_label_without_target(tmp_path, project):
+    path = tmp_path / "doccano-export.json"
+    path.write_text(json.dumps({"text": "Tusk met Kallas.", "label": [[0, 4, "PERSON"]]}) + "\n"
+                    + json.dumps({"text": "Kallas met Tusk.", "label": [[11, 15, "PERSON"]]}) + "\n", encoding="utf-8")
+    assert detect_format(path) == "jsonl"
+    assert import_paths(project, [path]).imported == 2
+    bad = tmp_path / "stance.jsonl"
+    bad.write_text(json.dumps({"text": "Kallas backed sanctions.", "label": [[0, 24, "FAVOR"]]}) + "\n", encoding="utf-8")
+    with pytest.raises(AnnotatorError) as err:
+        import_paths(project, [bad])
+    assert err.value.code == "E215"

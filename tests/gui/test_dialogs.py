@@ -137,3 +137,39 @@ def test_shortcut_sheet_lists_every_key_of_the_registry(qtbot, project):
     assert sheet.visible_rows() == with_keys
     qtbot.keyClicks(sheet.filter, "stance")
     assert 0 < sheet.visible_rows() < with_keys
+
+
+def test_import_and_export_dialogs_take_the_offset_unit_and_status(qtbot, project, tmp_path):
+    """A doccano file made in the browser (UTF-16 offsets after an emoji) imports
+    on the right characters, marked done as chosen; the export dialog writes the
+    chosen unit and says how many spans a browser would show shifted."""
+    import json
+
+    text = "Rally \U0001F4AA in Kyiv: Kaja Kallas spoke."
+    path = tmp_path / "doccano.jsonl"
+    path.write_text(json.dumps({"text": text, "label": [[12, 16, "GPE"], [18, 29, "PERSON"]]}, ensure_ascii=False)
+                    + "\n", encoding="utf-8")
+    dialog = ImportDialog(project, paths=[path])
+    qtbot.addWidget(dialog)
+    dialog.offsets.setCurrentIndex(dialog.offsets.findData("utf16"))
+    dialog.mark_status.setCurrentIndex(dialog.mark_status.findData("in_progress"))
+    with qtbot.waitSignal(dialog.imported, timeout=20_000):
+        dialog.start()
+    (doc,) = project.iter_documents()
+    assert [doc.text[s.start:s.end] for s in project.spans(doc.id)] == ["Kyiv", "Kaja Kallas"]
+    assert [r[0] for r in project.conn.execute("SELECT status FROM doc_status")] == ["in_progress"]
+    qtbot.waitUntil(lambda: dialog.outcome == "succeeded", timeout=5000)
+    assert "UTF-16 code units (2 span(s) moved to code points)" in dialog.progress_text.text()
+
+    export_dialog = ExportDialog(project)
+    qtbot.addWidget(export_dialog)
+    export_dialog.format_box.setCurrentIndex(export_dialog.format_box.findData("doccano"))
+    export_dialog.done_only.setChecked(False)
+    export_dialog.offsets.setCurrentIndex(export_dialog.offsets.findData("codepoints"))
+    export_dialog.out_edit.setText(str(tmp_path / "out"))
+    export_dialog.start()
+    qtbot.waitUntil(lambda: export_dialog.outcome is not None, timeout=30_000)
+    assert export_dialog.outcome == "succeeded", export_dialog.progress_text.text()
+    shown = export_dialog.progress_text.text()
+    assert "code points" in shown and "Shown shifted in a browser tool" in shown
+    assert export_dialog.result.extra["browser_shifted"] == 2
