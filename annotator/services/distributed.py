@@ -224,7 +224,7 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
     pending, skipped = pending_doc_ids(project, suggester.name, only_new=only_new, doc_ids=doc_ids,
                                        refresh=refresh)
     summary = SuggestSummary(suggester.name, suggester.describe(), suggester.rules_only, skipped=skipped)
-    spec, archive = _spec_for(project, suggester, model)
+    spec, archive = suggester_spec(project, suggester, model)
     threads = sum(client.nthreads().values()) or 1
     limit = max(1, in_flight or 2 * threads + 1)
     todo = len(pending)
@@ -286,7 +286,7 @@ def _store_shard(project: Project, name: str, result: ShardResult, summary: Sugg
         summary.tokens += n_tokens
 
 
-def _spec_for(project: Project, suggester: Suggester, model: str | None) -> tuple[SuggesterSpec, bytes | None]:
+def suggester_spec(project: Project, suggester: Suggester, model: str | None) -> tuple[SuggesterSpec, bytes | None]:
     from annotator.nlp.pipelines import resolve
 
     setting = resolve(model or project.setting("model", "auto"))
