@@ -33,6 +33,7 @@ from PySide6.QtGui import (
     QPainterPath,
     QPalette,
     QPen,
+    QTextCharFormat,
     QTextCursor,
     QTextOption,
 )
@@ -53,7 +54,9 @@ __all__ = ["ArticleView", "BAR_WIDTH", "LEFT_MARGIN", "TAG_COLUMN"]
 _FALLBACK_COLOUR = "#868e96"
 BAR_WIDTH = 4
 LEFT_MARGIN = 22
-TAG_COLUMN = 210
+TAG_COLUMN = 230
+#: Lines of text kept visible below (and above) a focused span: look-ahead.
+LOOK_AHEAD_LINES = 3
 
 
 @dataclass(slots=True)
@@ -90,6 +93,10 @@ def _assign_depths(items: list[_Item], attr: str) -> None:
         used = len(open_ends)
         setattr(it, attr, used)
         open_ends.append(it.end)
+
+
+def _is_accepted(span: Span) -> bool:
+    return span.status == "accepted"
 
 
 class _Margin(QWidget):
@@ -189,8 +196,11 @@ class ArticleView(QPlainTextEdit):
     def text(self) -> str:
         return self._text
 
-    def set_text(self, text: str) -> None:
-        """Show a new article (spans are cleared; call :meth:`set_spans`)."""
+    def set_text(self, text: str, *, heading: bool = False) -> None:
+        """Show a new article (spans are cleared; call :meth:`set_spans`).
+
+        ``heading``: the first line is the article's title; it is set larger and bold.
+        """
         self._text = text
         self._index = Utf16Index(text)
         self._items = {}
@@ -198,7 +208,21 @@ class ArticleView(QPlainTextEdit):
         self._stances = _LayerIndex(())
         self.focused_id = None
         self.setPlainText(text)
+        if heading and text:
+            first = self.document().firstBlock()
+            cursor = QTextCursor(first)
+            cursor.movePosition(QTextCursor.MoveOperation.EndOfBlock, QTextCursor.MoveMode.KeepAnchor)
+            fmt = QTextCharFormat()
+            fmt.setFontWeight(QFont.Weight.Bold)
+            fmt.setFontPointSize(self.font().pointSizeF() + 3)
+            cursor.mergeCharFormat(fmt)
         self.moveCursor(QTextCursor.MoveOperation.Start)
+
+    def has_heading(self) -> bool:
+        """Whether the first line is shown as a heading (bold)."""
+        cursor = QTextCursor(self.document().firstBlock())
+        cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
+        return cursor.charFormat().fontWeight() >= QFont.Weight.Bold
 
     def _colour(self, span: Span) -> QColor:
         # One shared QColor per label: thousands of spans, a dozen colours.
@@ -232,9 +256,19 @@ class ArticleView(QPlainTextEdit):
         """Replace or remove some spans and repaint only their ranges.
 
         ``ranges`` are extra code-point ranges to repaint (where removed or
-        resized spans used to be).
+        resized spans used to be). A stance whose holder changed is repainted too
+        (its tag names the holder).
         """
+        spans = list(spans)
+        removed = list(removed)
         dirty = list(ranges)
+        changed = {s.id for s in spans} | set(removed)
+        for it in self._stances.items:
+            if it.span.holder_span_id in changed:
+                dirty.append((it.span.start, it.span.end))
+        # Only the changed spans are re-measured; the layer indexes are rebuilt
+        # only when a span appeared, vanished or moved.
+        moved = bool(removed)
         for span_id in removed:
             old = self._items.pop(span_id, None)
             if old is not None:
@@ -243,9 +277,16 @@ class ArticleView(QPlainTextEdit):
             old = self._items.get(span.id)
             if old is not None:
                 dirty.append((old.span.start, old.span.end))
+                if (old.span.start, old.span.end, old.span.layer) == (span.start, span.end, span.layer):
+                    # Same place (accepted, relabelled, retargeted): update in place.
+                    old.span = span
+                    old.colour = self._colour(span)
+                    continue
+            moved = True
             self._items[span.id] = self._item(span)
             dirty.append((span.start, span.end))
-        self._reindex()
+        if moved:
+            self._reindex()
         for start, end in set(dirty):
             self.repaint_range(start, end)
 
@@ -274,6 +315,12 @@ class ArticleView(QPlainTextEdit):
     def cursor_offset(self) -> int:
         return self.from_qt(self.textCursor().position())
 
+    def place_cursor(self, offset: int) -> None:
+        """Put the text cursor (the reading position) at a code point, no selection."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.to_qt(offset))
+        self.setTextCursor(cursor)
+
     def select_range(self, start: int, end: int) -> None:
         cursor = QTextCursor(self.document())
         cursor.setPosition(self.to_qt(start))
@@ -287,7 +334,8 @@ class ArticleView(QPlainTextEdit):
             self.setTextCursor(cursor)
 
     def show_range(self, start: int, end: int) -> None:
-        """Scroll so the range is visible and put the cursor at its start."""
+        """Scroll so the range is visible with a few lines of context below and
+        above it (look-ahead), and put the cursor at its start."""
         cursor = QTextCursor(self.document())
         cursor.setPosition(self.to_qt(end))
         self.setTextCursor(cursor)
@@ -295,6 +343,24 @@ class ArticleView(QPlainTextEdit):
         cursor.setPosition(self.to_qt(start))
         self.setTextCursor(cursor)
         self.ensureCursorVisible()
+        rects = self.range_rects(start, end)
+        if not rects:
+            return
+        margin = LOOK_AHEAD_LINES * self.fontMetrics().lineSpacing()
+        height = self.viewport().height()
+        top, bottom = rects[0].top(), rects[-1].bottom()
+        if bottom > height - margin or top < margin:
+            bar = self.verticalScrollBar()
+            if bottom - top < height - 2 * margin:
+                # Lines (QPlainTextEdit scrolls by line): bring the range to the middle.
+                lines = int(((top + bottom) / 2 - height / 2) / max(1, self.fontMetrics().lineSpacing()))
+                bar.setValue(bar.value() + lines)
+            elif top < margin or top > height - margin:
+                lines = int((top - margin) / max(1, self.fontMetrics().lineSpacing()))
+                bar.setValue(bar.value() + lines)
+
+    def range_on_screen(self, start: int, end: int) -> bool:
+        return bool(self.range_rects(start, end))
 
     def snap_selection(self) -> tuple[int, int] | None:
         """Widen the selection to whole tokens (per the snapper) and show it so."""
@@ -508,12 +574,24 @@ class ArticleView(QPlainTextEdit):
         p = QPainter(self.viewport())
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setPen(Qt.PenStyle.NoPen)
-        # Under the text: stance tints, then entity fills (inner ones on top).
+        # Under the text: stance tints, then entity fills (inner ones on top). Only
+        # stances in the first lane are tinted: tints of overlapping stances (FAVOR
+        # over AGAINST) would mix into a colour of neither; the bars show the rest.
         for it in stances:
+            if it.lane:
+                continue
             c = QColor(it.colour)
             c.setAlpha((46 if dark else 30) if it.span.status == "accepted" else (26 if dark else 16))
-            for r in geoms[id(it)]:
-                p.fillRect(r.adjusted(-1, -2, 1, 2), c)
+            rects = geoms[id(it)]
+            for r in rects:
+                p.fillRect(r.adjusted(0, -2, 0, 2), c)
+            if rects:
+                # A stance's first character gets a tick: two adjacent stances of
+                # one label read as two.
+                first = rects[0]
+                tick = QColor(it.colour)
+                tick.setAlpha(200)
+                p.fillRect(QRectF(first.left() - 1, first.top() - 2, 2, first.height() + 4), tick)
         for it in entities:
             c = QColor(it.colour)
             accepted = it.span.status == "accepted"
@@ -574,7 +652,8 @@ class ArticleView(QPlainTextEdit):
             rects = self._rects_on_lines(starts, lines, it.start, it.end)
             if not rects:
                 continue
-            top, bottom = rects[0].top(), rects[-1].bottom()
+            # A gap at both ends: adjacent stances of one label stay two bars.
+            top, bottom = rects[0].top() + 2, rects[-1].bottom() - 2
             x = LEFT_MARGIN - BAR_WIDTH - 3 - it.lane * (BAR_WIDTH + 2)
             focused = it.span.id == self.focused_id
             width = BAR_WIDTH + (2 if focused else 0)
@@ -600,7 +679,6 @@ class ArticleView(QPlainTextEdit):
         bold.setBold(True)
         fm, fmb = QFontMetricsF(font), QFontMetricsF(bold)
         pad, gap = 6.0, 3.0
-        height = fm.height() * 2 + pad * 1.5
         next_free = -1e9
         starts, lines = self._visible_lines(-2.0, self.viewport().height() + 2.0)
         for it in stances:
@@ -608,6 +686,15 @@ class ArticleView(QPlainTextEdit):
             if not rects:
                 continue
             y = max(rects[0].top(), next_free)
+            holder = self._holder_text(it.span)
+            target = it.span.target or "no target (T)"
+            inner_width = TAG_COLUMN - 14 - 2 * pad
+            # Whole names: the holder and the target wrap onto a line each.
+            rows = [(it.span.label + ("" if _is_accepted(it.span) else " · suggestion"), bold)]
+            if holder:
+                rows.append(("held by " + holder, font))
+            rows.append(("→ " + target, font))
+            height = sum((fmb if f is bold else fm).height() for _t, f in rows) + pad * 1.2
             box = QRectF(8, y, TAG_COLUMN - 14, height)
             next_free = box.bottom() + gap
             accepted = it.span.status == "accepted"
@@ -623,15 +710,22 @@ class ArticleView(QPlainTextEdit):
             text_colour = QColor("#ffffff") if accepted else self.palette().color(QPalette.ColorRole.Text)
             p.setPen(text_colour)
             inner = box.adjusted(pad, pad * 0.6, -pad, -pad * 0.6)
-            p.setFont(bold)
-            holder = self._holder_text(it.span)
-            first = it.span.label + (f" · {holder}" if holder else "")
-            p.drawText(QPointF(inner.left(), inner.top() + fmb.ascent()),
-                       fmb.elidedText(first, Qt.TextElideMode.ElideRight, inner.width()))
-            p.setFont(font)
-            target = it.span.target or "no target (T)"
-            p.drawText(QPointF(inner.left(), inner.top() + fmb.height() + fm.ascent()),
-                       fm.elidedText("→ " + target, Qt.TextElideMode.ElideRight, inner.width()))
+            y = inner.top()
+            for text, f in rows:
+                metrics = fmb if f is bold else fm
+                p.setFont(f)
+                p.drawText(QPointF(inner.left(), y + metrics.ascent()),
+                           metrics.elidedText(text, Qt.TextElideMode.ElideMiddle, inner_width))
+                y += metrics.height()
+
+    def tag_lines(self, span: Span) -> list[str]:
+        """The text of a stance's tag, line by line (what the margin paints)."""
+        holder = self._holder_text(span)
+        lines = [span.label + ("" if _is_accepted(span) else " · suggestion")]
+        if holder:
+            lines.append("held by " + holder)
+        lines.append("→ " + (span.target or "no target (T)"))
+        return lines
 
     def _holder_text(self, span: Span) -> str | None:
         if span.holder_span_id is None:

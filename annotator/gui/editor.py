@@ -94,8 +94,14 @@ class AnnotationEditor(QWidget):
         """Open an article with its suggested and accepted spans."""
         self.choices.hide()
         doc = self.session.load(doc_id)
-        self.title.setText(html.escape(doc.title or f"Document {doc.id}"))
-        self.view.set_text(doc.text)
+        title = doc.title or f"Document {doc.id}"
+        self.title.setText(html.escape(title))
+        # The article's first line is usually its title: show it there, as a
+        # heading, and not a second time above the text.
+        first_line = doc.text.split("\n", 1)[0].strip()
+        in_text = bool(doc.title) and " ".join(first_line.split()) == " ".join(doc.title.split())
+        self.title.setVisible(not in_text)
+        self.view.set_text(doc.text, heading=in_text)
         self.view.set_spans(self.session.spans())
         self._update_summary()
         self.document_loaded.emit(doc_id)
@@ -165,30 +171,51 @@ class AnnotationEditor(QWidget):
         self.focus_changed.emit(span)
 
     def next_span(self) -> None:
-        self.view.clear_selection()
-        span = self.session.focus_step(1)
-        self.view.set_focused(span.id if span else None)
-        self.focus_changed.emit(span)
+        self._step(1)
 
     def previous_span(self) -> None:
+        self._step(-1)
+
+    def _step(self, step: int) -> None:
+        # With nothing focused (after Esc, a click, a scroll), continue from the
+        # text cursor: where the reader is, not the top of the article.
         self.view.clear_selection()
-        span = self.session.focus_step(-1)
+        span = self.session.focus_step(step, from_pos=self.view.cursor_offset())
         self.view.set_focused(span.id if span else None)
         self.focus_changed.emit(span)
 
+    def _focused_on_screen(self) -> bool:
+        """True when the focused span is visible; otherwise scroll to it and say so.
+
+        A decision key never acts on a span the reader cannot see."""
+        span = self.session.focused
+        if span is None or self.view.range_rects(span.start, span.end):
+            return True
+        self.view.show_range(span.start, span.end)
+        self.view.set_focused(span.id)
+        self.message.emit("The focused span was off screen: it is shown now; press the key again to decide.")
+        return False
+
     def accept(self) -> None:
-        self._decide(self.session.accept())
+        if self._focused_on_screen():
+            self._decide(self.session.accept())
 
     def reject(self) -> None:
-        self._decide(self.session.reject())
+        if self._focused_on_screen():
+            self._decide(self.session.reject())
 
     def accept_all(self) -> None:
         self._decide(self.session.accept_all())
 
     def clear(self) -> None:
+        """Esc: drop the selection and the focus, keeping the reading position
+        (the text cursor stays on the span that was focused, so Tab goes on from there)."""
         self.choices.hide()
+        focused = self.session.focused
         self.view.clear_selection()
         self.focus_span(None)
+        if focused is not None:
+            self.view.place_cursor(focused.start)
         self.view.setFocus()
 
     def apply_label(self, layer: str, name: str) -> None:
@@ -214,15 +241,18 @@ class AnnotationEditor(QWidget):
     def apply_stance_label(self, name: str) -> None:
         rng = self.view.snap_selection()
         focused = self.session.focused
-        if rng is None and focused is not None and focused.layer == "stance":
+        cursor = self.view.cursor_offset()
+        if (rng is None and focused is not None and focused.layer == "stance"
+                and focused.start <= cursor <= focused.end):
             if focused.label == name and focused.status == "suggested":
                 self._decide(self.session.accept(focused))
             else:
                 self._decide(self.session.relabel(name, focused))
             return
         if rng is None:
-            pos = focused.start if focused is not None else self.view.cursor_offset()
-            rng = self.session.sentence_at(pos)
+            # The text cursor says which sentence (Tab puts it on the focused span;
+            # arrows and clicks move it away from a focused entity).
+            rng = self.session.sentence_at(self.view.cursor_offset())
         if rng is not None:
             self.view.clear_selection()
             self._decide(self.session.create(rng[0], rng[1], "stance", name))
@@ -255,15 +285,28 @@ class AnnotationEditor(QWidget):
             self.message.emit("Focus a stance first (Tab), then press H to link its holder.")
             return
         candidates = self.session.holder_candidates(stance)
-        if not candidates:
-            self.message.emit("No entity near this stance to link as holder; label one first.")
-            return
-        entries = []
+        current_holder = self.session.span(stance.holder_span_id)
+        current_name = (" ".join(self.session.span_text(current_holder).split()).casefold()
+                        if current_holder is not None else None)
+        entries: list[tuple[str, object]] = []
+        detail: list[str] = []
+        current = 0
         for s in candidates:
-            mark = "" if s.status == "accepted" else "  (suggestion)"
-            entries.append((f"{self.session.span_text(s)}  ·  {s.label}{mark}", s))
+            name = " ".join(self.session.span_text(s).split())
+            mark = "" if s.status == "accepted" else " (suggestion)"
+            if name.casefold() == current_name:
+                current = len(entries)
+            entries.append((f"{name}  ·  {s.label}{mark}", s))
+            detail.append(self.session.context_of(s))
+        entries.append(("(no holder)", None))
+        detail.append("")
+        if current_holder is None and stance.holder_span_id is None and not candidates:
+            current = 0
+        if len(entries) == 1:
+            self.message.emit("No person, organisation, country or group labelled in this article; label one first.")
         self._choice_handler = lambda holder: self._decide(self.session.link_holder(holder, stance))
-        self.choices.open(f"Holder of the {stance.label} stance", entries, self._anchor_for(stance))
+        self.choices.open(f"Holder of the {stance.label} stance (type to filter)", entries,
+                          self._anchor_for(stance), current=current, details=detail)
 
     def _choice_made(self, data: object) -> None:
         handler, self._choice_handler = self._choice_handler, None

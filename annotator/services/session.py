@@ -40,8 +40,8 @@ __all__ = [
 #: Project setting: ``True`` lets selections end anywhere instead of on token edges.
 CHAR_MODE_SETTING = "gui.char_selection"
 
-#: Entity labels offered first as stance holders.
-HOLDER_LABELS = ("PERSON", "ORG")
+#: Entity labels that can hold a stance (a person, an organisation, a country, a people).
+HOLDER_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 
 _VISIBLE = ("suggested", "accepted")
 
@@ -104,9 +104,16 @@ class TokenIndex:
                     self.starts.append(offset + t.idx)
                     self.ends.append(offset + t.idx + len(t))
             for sent in doc.sents:
-                s, e = strip_span(text, offset + sent.start_char, offset + sent.end_char)
-                if s < e:
-                    sents.append((s, e))
+                # A line break always ends a sentence: a title line without a full
+                # stop is a sentence of its own, never the start of the first body one.
+                pos, stop = offset + sent.start_char, offset + sent.end_char
+                while pos < stop:
+                    brk = text.find("\n", pos, stop)
+                    end = stop if brk < 0 else brk
+                    s, e = strip_span(text, pos, end)
+                    if s < e:
+                        sents.append((s, e))
+                    pos = end + 1
         self.sentences = sents
         self._sent_starts = [s for s, _ in sents]
 
@@ -288,12 +295,15 @@ class CorrectSpanCommand(Command):
             self._new = self.project.restore_span(self._new, action="span.add")
         self.project.update_span(old.id, action="span.correct", status="rejected")
         self._moved_holders = []
+        moved: list[Span] = []
         if old.layer == "entity":
             for stance in self.project.spans(self.doc_id, layer="stance"):
                 if stance.holder_span_id == old.id:
                     self.project.update_span(stance.id, action="span.holder", holder_span_id=self._new.id)
                     self._moved_holders.append(stance.id)
-        return self._change([old, self._new], focus=self._new.id)
+                    moved.append(stance)
+        # The stances now name the new span as holder: they are part of what changed.
+        return self._change([old, self._new, *moved], focus=self._new.id)
 
     def _undo(self) -> Change:
         old = self.span
@@ -302,34 +312,39 @@ class CorrectSpanCommand(Command):
             before, after = self.project.update_span(old.id, action="span.correct.undo", **restore)
             return self._change([before, after], focus=old.id)
         assert self._new is not None
+        moved = []
         for stance_id in self._moved_holders:
-            self.project.update_span(stance_id, action="span.holder.undo", holder_span_id=old.id)
+            moved.append(self.project.update_span(stance_id, action="span.holder.undo", holder_span_id=old.id)[1])
         self.project.delete_span(self._new.id, action="span.correct.undo")
         self.project.update_span(old.id, action="span.correct.undo", status=old.status)
-        return self._change([old, self._new], focus=old.id)
+        return self._change([old, self._new, *moved], focus=old.id)
 
 
 class LinkHolderCommand(Command):
     """Set the holder of a stance; a suggested holder is accepted with it."""
 
-    def __init__(self, project: Project, doc_id: int, stance: Span, holder: Span, label: str) -> None:
+    def __init__(self, project: Project, doc_id: int, stance: Span, holder: Span | None, label: str) -> None:
         super().__init__(project, doc_id)
         self.stance = stance
         self.holder = holder
         self.label = label
 
+    def _spans(self) -> list[Span]:
+        return [self.stance] + ([self.holder] if self.holder is not None else [])
+
     def _do(self) -> Change:
-        if self.holder.status == "suggested":
+        if self.holder is not None and self.holder.status == "suggested":
             self.project.update_span(self.holder.id, action="span.accept", status="accepted")
-        self.project.update_span(self.stance.id, action="span.holder", holder_span_id=self.holder.id)
-        return self._change([self.stance, self.holder], focus=self.stance.id)
+        self.project.update_span(self.stance.id, action="span.holder",
+                                 holder_span_id=self.holder.id if self.holder is not None else None)
+        return self._change(self._spans(), focus=self.stance.id)
 
     def _undo(self) -> Change:
         self.project.update_span(self.stance.id, action="span.holder.undo",
                                  holder_span_id=self.stance.holder_span_id)
-        if self.holder.status == "suggested":
+        if self.holder is not None and self.holder.status == "suggested":
             self.project.update_span(self.holder.id, action="span.accept.undo", status="suggested")
-        return self._change([self.stance, self.holder], focus=self.stance.id)
+        return self._change(self._spans(), focus=self.stance.id)
 
 
 class DocStatusCommand(Command):
@@ -464,21 +479,39 @@ class AnnotationSession:
         self.focused_id = span_id if span_id in self._spans else None
         return self.focused
 
-    def focus_step(self, step: int) -> Span | None:
-        """Move the focus to the next (``step`` > 0) or previous span, wrapping."""
+    def focus_step(self, step: int, from_pos: int | None = None) -> Span | None:
+        """Move the focus to the next (``step`` > 0) or previous span, wrapping.
+
+        With nothing focused, ``from_pos`` (the reading position, a code point)
+        says where to continue: the first span starting there or after it, or the
+        last one starting before it; without it, the first or the last span.
+        """
         order = self.spans()
         if not order:
             return self.focus(None)
         ids = [s.id for s in order]
         if self.focused_id in ids:
             i = (ids.index(self.focused_id) + step) % len(ids)
+        elif from_pos is not None:
+            starts = [s.start for s in order]
+            i = (bisect.bisect_left(starts, from_pos) if step > 0 else bisect.bisect_left(starts, from_pos) - 1)
+            i %= len(ids)
         else:
             i = 0 if step > 0 else len(ids) - 1
         return self.focus(ids[i])
 
     def _next_suggestion_after(self, span: Span) -> int | None:
-        for s in self.spans():
-            if s.status == "suggested" and s.id != span.id and (s.start, -s.end) > (span.start, -span.end):
+        """The next pending suggestion in Tab order after ``span``, wrapping round.
+
+        Tab order, not position: two stances on one sentence (two targets) have
+        the same range, and the second must still be visited after the first.
+        """
+        order = self.spans()
+        ids = [s.id for s in order]
+        i = ids.index(span.id) if span.id in ids else bisect.bisect_left(
+            [(s.start, -s.end) for s in order], (span.start, -span.end)) - 1
+        for s in order[i + 1:] + order[:max(i, 0)]:
+            if s.status == "suggested" and s.id != span.id:
                 return s.id
         return None
 
@@ -566,12 +599,15 @@ class AnnotationSession:
         return CorrectSpanCommand(self.project, span.doc_id, span, {"start": start, "end": end},
                                   "Grow span" if grows else "Shrink span")
 
-    def link_holder(self, holder: Span, stance: Span | None = None) -> Command | None:
+    def link_holder(self, holder: Span | None, stance: Span | None = None) -> Command | None:
+        """Link ``holder`` to the stance (None: the stance has no holder)."""
         stance = stance or self.focused
-        if stance is None or stance.layer != "stance" or holder.layer != "entity":
+        if stance is None or stance.layer != "stance" or (holder is not None and holder.layer != "entity"):
             return None
-        if stance.holder_span_id == holder.id:
+        if stance.holder_span_id == (holder.id if holder is not None else None):
             return None
+        if holder is None:
+            return LinkHolderCommand(self.project, stance.doc_id, stance, None, "Remove holder")
         if stance.status == "suggested":
             # The stance becomes a person's decision: accept it with the link.
             return _Sequence(self.project, stance.doc_id, [
@@ -593,15 +629,45 @@ class AnnotationSession:
     def sentence_at(self, pos: int) -> tuple[int, int] | None:
         return self.tokens.sentence_at(pos) if self.text else None
 
-    def guess_target(self, start: int, end: int) -> str | None:
+    def _named_target(self, start: int, end: int) -> str | None:
         """The scheme target the range speaks about (aliases, keywords and the
         target's names on word boundaries, as the stance suggester matches them)."""
         if self._target_matcher is None or self._target_matcher.targets != tuple(self.scheme.targets):
             self._target_matcher = TargetMatcher(self.scheme.targets)
         return best_target(self._target_matcher.find(self.text[start:end]), self._target_matcher)
 
-    def holder_candidates(self, stance: Span | None = None, limit: int = 12) -> list[Span]:
-        """Entities near the stance, PERSON and ORG first, nearest first."""
+    def guess_target(self, start: int, end: int) -> str | None:
+        """The target a new stance on ``[start, end)`` most likely has.
+
+        The scheme target the passage names (keywords, aliases); else the target
+        of the nearest stance before it in the same paragraph; else the one the
+        article's stances take most often; else the one its title names. The
+        same kind of sentence gets a target the same way wherever it is.
+        """
+        named = self._named_target(start, end)
+        if named is not None:
+            return named
+        para_start = self.text.rfind("\n", 0, start) + 1
+        stances = [s for s in self._spans.values() if s.layer == "stance" and s.target]
+        before = [s for s in stances if para_start <= s.start and s.end <= start]
+        if before:
+            return max(before, key=lambda s: (s.end, s.id or 0)).target
+        if stances:
+            counts: dict[str, int] = {}
+            for s in stances:
+                counts[s.target] = counts.get(s.target, 0) + 1  # type: ignore[index]
+            return max(counts, key=lambda t: (counts[t], -self.scheme.target_names().index(t)
+                                              if t in self.scheme.target_names() else 0))
+        first_line = self.text.find("\n")
+        return self._named_target(0, first_line) if first_line > 0 else None
+
+    def holder_candidates(self, stance: Span | None = None) -> list[Span]:
+        """Every entity that can hold the stance, one per distinct name, nearest first.
+
+        Eligible: entities labelled one of :data:`HOLDER_LABELS`. A name that occurs
+        several times is offered once, by its occurrence nearest to the stance
+        (the current holder's own occurrence for the current holder's name).
+        """
         stance = stance or self.focused
         if stance is None:
             return []
@@ -611,9 +677,31 @@ class AnnotationSession:
                 return 0
             return stance.start - s.end if s.end <= stance.start else s.start - stance.end
 
-        ents = [s for s in self._spans.values() if s.layer == "entity"]
-        ents.sort(key=lambda s: (s.label not in HOLDER_LABELS, distance(s), s.start))
-        return ents[:limit]
+        ents = [s for s in self._spans.values() if s.layer == "entity" and s.label in HOLDER_LABELS]
+        ents.sort(key=lambda s: (s.id != stance.holder_span_id, distance(s), s.start))
+        seen: set[str] = set()
+        out: list[Span] = []
+        for s in ents:
+            name = " ".join(self.span_text(s).split()).casefold()
+            if name not in seen:
+                seen.add(name)
+                out.append(s)
+        rank = {label: i for i, label in enumerate(HOLDER_LABELS)}
+        out.sort(key=lambda s: (distance(s), rank[s.label], s.start))
+        return out
+
+    def context_of(self, span: Span, width: int = 90) -> str:
+        """The sentence around ``span``, on one line, cut to about ``width`` characters."""
+        sent = self.sentence_at(span.start) or (span.start, span.end)
+        text = " ".join(self.text[sent[0]:sent[1]].split())
+        if len(text) <= width:
+            return text
+        at = self.text[sent[0]:span.start].count(" ")  # rough position of the span in the sentence
+        words = text.split(" ")
+        lo = max(0, at - 6)
+        cut = " ".join(words[lo:])
+        cut = ("…" if lo else "") + cut
+        return cut if len(cut) <= width else cut[: width - 1] + "…"
 
     # -- running commands ----------------------------------------------------------
 

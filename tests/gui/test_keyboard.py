@@ -139,9 +139,12 @@ def test_holder_list_links_and_accepts_suggested_holder(qtbot, win, project):
     qtbot.keyClick(win.editor.view, Qt.Key.Key_H)
     choices = win.editor.choices
     assert choices.isVisible()
-    # Nearest PERSON first: Macron is inside the stance, Trump after it.
+    # The current holder (Macron, inside the stance) is preselected.
     assert choices.current_data().label == "PERSON"
-    qtbot.keyClick(choices.list, Qt.Key.Key_2)  # the second entry
+    assert win.session.span_text(choices.current_data()) == "Macron"
+    qtbot.keyClicks(choices.list, "tru")  # typing filters the list
+    assert choices.visible_texts()[0].startswith("Trump")
+    qtbot.keyClick(choices.list, Qt.Key.Key_1)  # the first entry shown
     trump = project.conn.execute("SELECT id FROM spans WHERE label='PERSON' AND start=?",
                                  (TEXT.index("Trump"),)).fetchone()[0]
     assert row(project, stance.id)[6] == trump
