@@ -629,7 +629,7 @@ class AnnotationSession:
     def sentence_at(self, pos: int) -> tuple[int, int] | None:
         return self.tokens.sentence_at(pos) if self.text else None
 
-    def _named_target(self, start: int, end: int) -> str | None:
+    def named_target(self, start: int, end: int) -> str | None:
         """The scheme target the range speaks about (aliases, keywords and the
         target's names on word boundaries, as the stance suggester matches them)."""
         if self._target_matcher is None or self._target_matcher.targets != tuple(self.scheme.targets):
@@ -644,7 +644,7 @@ class AnnotationSession:
         article's stances take most often; else the one its title names. The
         same kind of sentence gets a target the same way wherever it is.
         """
-        named = self._named_target(start, end)
+        named = self.named_target(start, end)
         if named is not None:
             return named
         para_start = self.text.rfind("\n", 0, start) + 1
@@ -659,7 +659,7 @@ class AnnotationSession:
             return max(counts, key=lambda t: (counts[t], -self.scheme.target_names().index(t)
                                               if t in self.scheme.target_names() else 0))
         first_line = self.text.find("\n")
-        return self._named_target(0, first_line) if first_line > 0 else None
+        return self.named_target(0, first_line) if first_line > 0 else None
 
     def holder_candidates(self, stance: Span | None = None) -> list[Span]:
         """Every entity that can hold the stance, one per distinct name, nearest first.

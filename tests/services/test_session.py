@@ -212,12 +212,14 @@ def test_guess_target_matches_words_not_substrings(project, blank_nlp):
     s = AnnotationSession(project, nlp=blank_nlp)
     s.load(doc_id)
     quote = ARTICLE.index('"We have')
-    assert s.guess_target(quote, ARTICLE.index(" The Pentagon")) is None
+    assert s.named_target(quote, ARTICLE.index(" The Pentagon")) is None
     second = ARTICLE.index("Speaking")
-    assert s.guess_target(second, ARTICLE.index("\n", second)) == "Western troops in Ukraine"  # peacekeep*
+    assert s.named_target(second, ARTICLE.index("\n", second)) == "Western troops in Ukraine"  # peacekeep*
     pentagon = ARTICLE.index("The Pentagon")
-    assert s.guess_target(pentagon, len(ARTICLE)) == "US military aid to Ukraine"  # assistance
-    assert s.guess_target(0, ARTICLE.index("\n")) == "Western troops in Ukraine"  # the headline
+    assert s.named_target(pentagon, len(ARTICLE)) == "US military aid to Ukraine"  # assistance
+    assert s.named_target(0, ARTICLE.index("\n")) == "Western troops in Ukraine"  # the headline
+    # A new stance on a passage naming no target takes the headline's (no stances yet).
+    assert s.guess_target(quote, ARTICLE.index(" The Pentagon")) == "Western troops in Ukraine"
 
 
 def test_relabel_accepted_model_span_records_a_human_origin(session, project):
