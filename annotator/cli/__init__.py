@@ -93,6 +93,7 @@ from annotator.cli import _commands  # noqa: E402,F401  (registers the commands)
 __all__ = ["cli", "handle_errors", "print_json", "progress_bar", "PROJECT_OPTION"]
 from annotator.cli import (  # noqa: E402,F401
     _export,
+    _report,
     _suggest,
     _teams,  # noqa: E402,F401
     _train,

@@ -90,6 +90,8 @@ class Errors:
     E703 = "--overlap must be between 0 and 1, not {value}."
     E704 = "Invalid annotator name {name!r}: {reason}."
     E705 = "Nothing to compare: {reason}."
+    # Reports (E8xx)
+    E801 = "The report could not be written: {reason}. Pick a file in a folder you can write to."
 
 
 class AnnotatorError(Exception):

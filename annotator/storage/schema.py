@@ -247,5 +247,184 @@ def m003_decision_memory(db: Database) -> None:
         db.execute(sql)
 
 
+#: A pause longer than this between two decisions of one annotator is idle time
+#: (the dashboard's speed figure; see services/dashboard.py).
+IDLE_GAP_SECONDS = 300
+
+#: Events that are one decision each. Correcting a suggestion writes the new span
+#: ("span.add") and marks the suggestion rejected ("span.correct"): one decision.
+_DECISION_WHEN = """NEW.action IN ('span.accept', 'span.reject', 'span.add', 'span.correct', 'span.holder')
+      AND NOT (NEW.action = 'span.correct' AND json_extract(NEW.after, '$.status') = 'rejected')"""
+
+
+def _stats_triggers(source: str, *, temp: bool = False) -> list[str]:
+    """Triggers that keep the dashboard's summary tables up to date as rows are
+    added to ``source`` (the events log, or a replay of it when the tables are
+    first filled). Each runs in the transaction of the decision that fires it."""
+    create = "CREATE TEMP TRIGGER" if temp else "CREATE TRIGGER"
+    p = f"{source}_"
+    is_known = "EXISTS (SELECT 1 FROM stats_outcomes WHERE span_id = NEW.span_id)"
+    was_suggestion = f"(json_extract(NEW.before, '$.status') = 'suggested' OR {is_known})"
+    return [
+        # Speed: decisions, timed decisions and seconds of work per annotator and
+        # ten-minute window ("YYYY-MM-DDTHH:M"); the gap since the same person's
+        # previous decision counts as work when it is at most the idle gap.
+        f"""{create} {p}stats_decisions AFTER INSERT ON {source} WHEN {_DECISION_WHEN}
+        BEGIN
+          INSERT INTO stats_decisions (annotator, bucket, n, timed, active)
+          SELECT who, substr(NEW.at, 1, 15), 1,
+                 coalesce(gap BETWEEN 0 AND {IDLE_GAP_SECONDS}, 0),
+                 CASE WHEN gap BETWEEN 0 AND {IDLE_GAP_SECONDS} THEN gap ELSE 0 END
+          FROM (SELECT coalesce(NEW.annotator, '') AS who,
+                       julianday(NEW.at) * 86400.0
+                       - (SELECT t FROM stats_last_decision WHERE annotator = coalesce(NEW.annotator, '')) AS gap)
+          WHERE true
+          ON CONFLICT (annotator, bucket) DO UPDATE SET
+            n = n + 1, timed = timed + excluded.timed, active = active + excluded.active;
+          INSERT INTO stats_last_decision (annotator, t) VALUES (coalesce(NEW.annotator, ''), julianday(NEW.at) * 86400.0)
+          ON CONFLICT (annotator) DO UPDATE SET t = max(t, excluded.t);
+        END""",
+        # Suggestion outcomes: back to "suggested" (an undo) means undecided again.
+        f"""{create} {p}stats_outcome_undecided AFTER INSERT ON {source}
+        WHEN NEW.span_id IS NOT NULL AND json_extract(NEW.after, '$.status') = 'suggested'
+        BEGIN DELETE FROM stats_outcomes WHERE span_id = NEW.span_id; END""",
+        # A correction (relabel, resize, retarget) of a suggestion, or of a
+        # suggestion already accepted, stays a correction until it is undone.
+        f"""{create} {p}stats_outcome_corrected AFTER INSERT ON {source}
+        WHEN NEW.span_id IS NOT NULL AND NEW.action = 'span.correct' AND {was_suggestion}
+        BEGIN
+          INSERT INTO stats_outcomes (span_id, layer, label, origin, outcome, hour)
+          SELECT s.id, s.layer, coalesce(json_extract(NEW.before, '$.label'), s.label), s.origin, 'corrected',
+                 substr(NEW.at, 1, 13)
+          FROM spans s WHERE s.id = NEW.span_id AND s.origin != 'human'
+          ON CONFLICT (span_id) DO UPDATE SET outcome = 'corrected', hour = excluded.hour;
+        END""",
+        # Accepted or rejected as suggested (or deleted after an accept).
+        f"""{create} {p}stats_outcome_decided AFTER INSERT ON {source}
+        WHEN NEW.span_id IS NOT NULL AND NEW.action NOT IN ('span.correct', 'span.holder', 'span.holder.undo')
+          AND json_extract(NEW.after, '$.status') IN ('accepted', 'rejected') AND {was_suggestion}
+        BEGIN
+          INSERT INTO stats_outcomes (span_id, layer, label, origin, outcome, hour)
+          SELECT s.id, s.layer, s.label, s.origin, json_extract(NEW.after, '$.status'), substr(NEW.at, 1, 13)
+          FROM spans s WHERE s.id = NEW.span_id AND s.origin != 'human'
+          ON CONFLICT (span_id) DO UPDATE SET outcome = excluded.outcome, hour = excluded.hour
+            WHERE outcome != 'corrected';
+        END""",
+    ]
+
+
+@migrations()
+def m004_dashboard_stats(db: Database) -> None:
+    """Summary tables for the dashboard, kept by triggers, so that its figures read
+    a few hundred grouped rows instead of scanning every span and event of a large
+    project (see services/dashboard.py). Filled from the existing log once."""
+    statements = [
+        """CREATE TABLE stats_decisions (
+            annotator TEXT NOT NULL,
+            bucket TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            timed INTEGER NOT NULL,
+            active REAL NOT NULL,
+            PRIMARY KEY (annotator, bucket)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE stats_last_decision (
+            annotator TEXT PRIMARY KEY,
+            t REAL NOT NULL
+        )""",
+        # One row per suggestion a person decided on: its outcome as it stands.
+        """CREATE TABLE stats_outcomes (
+            span_id INTEGER PRIMARY KEY,
+            layer TEXT NOT NULL,
+            label TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'corrected', 'rejected')),
+            hour TEXT NOT NULL
+        )""",
+        """CREATE TABLE stats_outcome_counts (
+            layer TEXT NOT NULL,
+            label TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            hour TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (layer, label, origin, outcome, hour)
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER stats_outcomes_insert AFTER INSERT ON stats_outcomes BEGIN
+             INSERT INTO stats_outcome_counts VALUES (NEW.layer, NEW.label, NEW.origin, NEW.outcome, NEW.hour, 1)
+             ON CONFLICT (layer, label, origin, outcome, hour) DO UPDATE SET n = n + 1;
+           END""",
+        """CREATE TRIGGER stats_outcomes_delete AFTER DELETE ON stats_outcomes BEGIN
+             UPDATE stats_outcome_counts SET n = n - 1 WHERE (layer, label, origin, outcome, hour)
+               = (OLD.layer, OLD.label, OLD.origin, OLD.outcome, OLD.hour);
+           END""",
+        """CREATE TRIGGER stats_outcomes_update AFTER UPDATE ON stats_outcomes BEGIN
+             UPDATE stats_outcome_counts SET n = n - 1 WHERE (layer, label, origin, outcome, hour)
+               = (OLD.layer, OLD.label, OLD.origin, OLD.outcome, OLD.hour);
+             INSERT INTO stats_outcome_counts VALUES (NEW.layer, NEW.label, NEW.origin, NEW.outcome, NEW.hour, 1)
+             ON CONFLICT (layer, label, origin, outcome, hour) DO UPDATE SET n = n + 1;
+           END""",
+        # Accepted spans per layer, label and stance target.
+        """CREATE TABLE stats_labels (
+            layer TEXT NOT NULL,
+            label TEXT NOT NULL,
+            target TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (layer, label, target)
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER stats_labels_insert AFTER INSERT ON spans WHEN NEW.status = 'accepted' BEGIN
+             INSERT INTO stats_labels VALUES (NEW.layer, NEW.label, coalesce(NEW.target, ''), 1)
+             ON CONFLICT (layer, label, target) DO UPDATE SET n = n + 1;
+           END""",
+        """CREATE TRIGGER stats_labels_delete AFTER DELETE ON spans WHEN OLD.status = 'accepted' BEGIN
+             UPDATE stats_labels SET n = n - 1
+             WHERE (layer, label, target) = (OLD.layer, OLD.label, coalesce(OLD.target, ''));
+           END""",
+        """CREATE TRIGGER stats_labels_update AFTER UPDATE OF status, layer, label, target ON spans
+           WHEN OLD.status = 'accepted' OR NEW.status = 'accepted' BEGIN
+             UPDATE stats_labels SET n = n - 1
+             WHERE OLD.status = 'accepted' AND (layer, label, target) = (OLD.layer, OLD.label, coalesce(OLD.target, ''));
+             INSERT INTO stats_labels SELECT NEW.layer, NEW.label, coalesce(NEW.target, ''), 1
+             WHERE NEW.status = 'accepted'
+             ON CONFLICT (layer, label, target) DO UPDATE SET n = n + 1;
+           END""",
+        # Documents marked done per annotator and hour (as they stand: a document
+        # reopened later leaves its hour), and done documents in id order.
+        """CREATE TABLE stats_done (
+            annotator TEXT NOT NULL,
+            hour TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (annotator, hour)
+        ) WITHOUT ROWID""",
+        """CREATE TRIGGER stats_done_insert AFTER INSERT ON doc_status WHEN NEW.status = 'done' BEGIN
+             INSERT INTO stats_done VALUES (NEW.annotator, substr(NEW.updated_at, 1, 13), 1)
+             ON CONFLICT (annotator, hour) DO UPDATE SET n = n + 1;
+           END""",
+        """CREATE TRIGGER stats_done_delete AFTER DELETE ON doc_status WHEN OLD.status = 'done' BEGIN
+             UPDATE stats_done SET n = n - 1 WHERE (annotator, hour) = (OLD.annotator, substr(OLD.updated_at, 1, 13));
+           END""",
+        """CREATE TRIGGER stats_done_update AFTER UPDATE ON doc_status
+           WHEN OLD.status = 'done' OR NEW.status = 'done' BEGIN
+             UPDATE stats_done SET n = n - 1
+             WHERE OLD.status = 'done' AND (annotator, hour) = (OLD.annotator, substr(OLD.updated_at, 1, 13));
+             INSERT INTO stats_done SELECT NEW.annotator, substr(NEW.updated_at, 1, 13), 1 WHERE NEW.status = 'done'
+             ON CONFLICT (annotator, hour) DO UPDATE SET n = n + 1;
+           END""",
+        """INSERT INTO stats_done SELECT annotator, substr(updated_at, 1, 13), count(*) FROM doc_status
+           WHERE status = 'done' GROUP BY 1, 2""",
+        "CREATE INDEX doc_status_done ON doc_status(status, doc_id)",
+        """INSERT INTO stats_labels SELECT layer, label, coalesce(target, ''), count(*) FROM spans
+           WHERE status = 'accepted' GROUP BY 1, 2, 3""",
+        # Fill the decision and outcome tables by replaying the log through the
+        # same triggers, attached to a temporary copy.
+        "CREATE TEMP TABLE replay AS SELECT * FROM events WHERE 0",
+        *_stats_triggers("replay", temp=True),
+        "INSERT INTO replay SELECT * FROM events ORDER BY id",
+        "DROP TABLE temp.replay",
+        *_stats_triggers("events"),
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]
