@@ -28,8 +28,10 @@ What each figure means:
   per origin over time (the time of the last decision on the span).
 - **Learning curves**: the dev score against training documents seen, from the
   ``meta.json`` of every pipeline trained for the project.
-- **Agreement**: per-label agreement between annotators of a merged project, from
-  :mod:`annotator.services.agreement` when that module is installed.
+- **Agreement**: per label, the span F1 between annotators (exact and overlapping
+  matches) over the articles two or more of them finished, from
+  :func:`annotator.services.agreement.label_agreement`. It compares spans article
+  by article, so it is computed only when asked for (``with_agreement``).
 """
 
 from __future__ import annotations
@@ -213,8 +215,9 @@ class Dashboard:
     stance_targets: dict[str, dict[str, int]]
     quality: Quality
     learning_curves: list[LearningCurve]
-    #: label -> agreement score, or None when it cannot be computed (see ``agreement_note``).
-    agreement: dict[str, float] | None
+    #: Per label (layer, label, f1_exact, f1_overlap, support); None when not computed
+    #: or not computable (``agreement_note`` says why).
+    agreement: list[dict[str, Any]] | None
     agreement_note: str
     #: How long each figure's queries took, in milliseconds.
     timings_ms: dict[str, float] = field(default_factory=dict)
@@ -379,26 +382,21 @@ def learning_curves(project: Project, *, models_dir: Path | None = None) -> list
     return curves
 
 
-def agreement(project: Project) -> tuple[dict[str, float] | None, str]:
-    """Per-label agreement when several annotators finished documents; (None, why not)
-    otherwise."""
-    n = project.conn.execute(
-        "SELECT count(DISTINCT annotator) FROM doc_status WHERE status = 'done'").fetchone()[0]
-    if n < 2:
-        return None, "Agreement needs documents finished by two or more annotators (a merged project)."
-    try:
-        from annotator.services import agreement as agreement_service  # type: ignore[attr-defined]
-    except ImportError:
-        return None, "Agreement is not available in this version of annotator."
-    compute_fn = getattr(agreement_service, "per_label", None)
-    if compute_fn is None:
-        return None, "Agreement is not available in this version of annotator."
-    scores = compute_fn(project)
-    return {str(k): float(v) for k, v in dict(scores).items() if v is not None}, ""
+def agreement(project: Project) -> tuple[list[dict[str, Any]] | None, str]:
+    """Per-label agreement of the annotators who finished the same articles; (None,
+    why not) when no article was finished by two of them."""
+    from annotator.services.agreement import label_agreement
+
+    rows = [row.to_dict() for row in label_agreement(project)]
+    if not rows:
+        return None, ("Agreement needs articles finished by two or more annotators "
+                      "(merge their projects with 'annotator merge').")
+    return rows, ""
 
 
-def compute(project: Project, *, models_dir: Path | None = None) -> Dashboard:
-    """Every figure of the dashboard, each from its own aggregate queries."""
+def compute(project: Project, *, models_dir: Path | None = None, with_agreement: bool = True) -> Dashboard:
+    """Every figure of the dashboard, each from its own aggregate queries (without
+    ``with_agreement``, the agreement figure is left for :func:`agreement`)."""
     timings: dict[str, float] = {}
 
     def timed(name: str, fn: Callable[[], Any]) -> Any:
@@ -413,7 +411,8 @@ def compute(project: Project, *, models_dir: Path | None = None) -> Dashboard:
     by_layer, by_target = timed("labels", lambda: labels(project))
     qual = timed("quality", lambda: quality(project))
     curves = timed("learning_curves", lambda: learning_curves(project, models_dir=models_dir))
-    agree, note = timed("agreement", lambda: agreement(project))
+    agree, note = (timed("agreement", lambda: agreement(project)) if with_agreement
+                   else (None, "Agreement is being computed…"))
     return Dashboard(
         project=str(project.path) if project.path else None,
         annotator=project.annotator,

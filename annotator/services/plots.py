@@ -285,20 +285,28 @@ def plot_quality_time(fig: Figure, dash: Dashboard, theme: Theme) -> None:
 def plot_agreement(fig: Figure, dash: Dashboard, theme: Theme) -> None:
     ax = fig.add_subplot()
     ax.set_title("Agreement between annotators per label")
-    if not dash.agreement:
-        _empty(ax, theme, dash.agreement_note or "No agreement figures.")
+    rows = [r for r in dash.agreement or [] if r.get("f1_exact") is not None]
+    if not rows:
+        _empty(ax, theme, dash.agreement_note or "No label was marked on articles two annotators finished.")
         return
-    items = sorted(dash.agreement.items(), key=lambda kv: kv[1])
-    names = [_short(k, 24) for k, _ in items]
-    values = [v for _, v in items]
-    colours = [theme.outcomes["accepted"] if v >= 0.8 else theme.outcomes["corrected"] if v >= 0.667
-               else theme.outcomes["rejected"] for v in values]
-    bars = ax.barh(names, values, color=colours)
-    ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], padding=3, fontsize=7.5, color=theme.foreground)
+    rows.sort(key=lambda r: (r["f1_exact"], r["label"]))
+    names = [_short(r["label"] if r["layer"] == "entity" else f"stance {r['label']}", 24) for r in rows]
+    exact = [r["f1_exact"] for r in rows]
+    colours = [theme.outcomes["accepted"] if v >= 0.8 else theme.outcomes["corrected"] if v >= 0.6
+               else theme.outcomes["rejected"] for v in exact]
+    bars = ax.barh(names, exact, color=colours, label="exact match")
+    ax.bar_label(bars, labels=[f"{v:.2f} (n={r['support']:,})" for v, r in zip(exact, rows)], padding=3,
+                 fontsize=7.5, color=theme.foreground)
+    overlap = [(i, r["f1_overlap"]) for i, r in enumerate(rows) if r.get("f1_overlap") is not None]
+    if overlap:
+        ax.scatter([v for _, v in overlap], [i for i, _ in overlap], marker="D", s=22, zorder=3,
+                   color=theme.foreground, label="overlapping spans")
     ax.axvline(0.8, color=theme.muted, linestyle="--", linewidth=0.9)
-    ax.set_xlim(min(0.0, min(values) - 0.05), 1.1)
-    ax.set_xlabel("Krippendorff's alpha (1 = full agreement; dashed line at 0.8)")
+    ax.set_xlim(0, 1.25)
+    ax.set_xticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+    ax.set_xlabel("span F1 between annotators (0–1; dashed line at 0.8; n = spans marked)")
     _grid(ax, "x")
+    ax.legend(loc="lower right", fontsize=7.5)
 
 
 def plot_learning(fig: Figure, dash: Dashboard, theme: Theme) -> None:

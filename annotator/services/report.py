@@ -75,7 +75,16 @@ def _tables(dash: Dashboard) -> dict[str, str]:
     progress = _table(["annotator", "done", "in progress", "skipped"], [
         [who, f"{c.get('done', 0):,}", f"{c.get('in_progress', 0):,}", f"{c.get('skipped', 0):,}"]
         for who, c in sorted(dash.progress.statuses.items())])
-    return {"progress": progress, "speed": speed, "quality_origins": origins, "quality_labels": by_label}
+    tables = {"progress": progress, "speed": speed, "quality_origins": origins, "quality_labels": by_label}
+    if dash.agreement:
+        tables["agreement"] = _table(["layer", "label", "F1 exact", "F1 overlap", "spans marked"], [
+            [r["layer"], r["label"], _num(r["f1_exact"]), _num(r["f1_overlap"]), f"{r['support']:,}"]
+            for r in dash.agreement])
+    return tables
+
+
+def _num(x: float | None) -> str:
+    return "–" if x is None else f"{x:.2f}"
 
 
 _CSS = """

@@ -265,6 +265,9 @@ def _stats_triggers(source: str, *, temp: bool = False) -> list[str]:
     p = f"{source}_"
     is_known = "EXISTS (SELECT 1 FROM stats_outcomes WHERE span_id = NEW.span_id)"
     was_suggestion = f"(json_extract(NEW.before, '$.status') = 'suggested' OR {is_known})"
+    # The origin as suggested: correcting an accepted suggestion in place makes the
+    # span a person's (origin "human"); the event's "before" still names the suggester.
+    origin = "coalesce(json_extract(NEW.before, '$.origin'), s.origin)"
     return [
         # Speed: decisions, timed decisions and seconds of work per annotator and
         # ten-minute window ("YYYY-MM-DDTHH:M"); the gap since the same person's
@@ -294,9 +297,9 @@ def _stats_triggers(source: str, *, temp: bool = False) -> list[str]:
         WHEN NEW.span_id IS NOT NULL AND NEW.action = 'span.correct' AND {was_suggestion}
         BEGIN
           INSERT INTO stats_outcomes (span_id, layer, label, origin, outcome, hour)
-          SELECT s.id, s.layer, coalesce(json_extract(NEW.before, '$.label'), s.label), s.origin, 'corrected',
+          SELECT s.id, s.layer, coalesce(json_extract(NEW.before, '$.label'), s.label), {origin}, 'corrected',
                  substr(NEW.at, 1, 13)
-          FROM spans s WHERE s.id = NEW.span_id AND s.origin != 'human'
+          FROM spans s WHERE s.id = NEW.span_id AND {origin} != 'human'
           ON CONFLICT (span_id) DO UPDATE SET outcome = 'corrected', hour = excluded.hour;
         END""",
         # Accepted or rejected as suggested (or deleted after an accept).
@@ -305,8 +308,8 @@ def _stats_triggers(source: str, *, temp: bool = False) -> list[str]:
           AND json_extract(NEW.after, '$.status') IN ('accepted', 'rejected') AND {was_suggestion}
         BEGIN
           INSERT INTO stats_outcomes (span_id, layer, label, origin, outcome, hour)
-          SELECT s.id, s.layer, s.label, s.origin, json_extract(NEW.after, '$.status'), substr(NEW.at, 1, 13)
-          FROM spans s WHERE s.id = NEW.span_id AND s.origin != 'human'
+          SELECT s.id, s.layer, s.label, {origin}, json_extract(NEW.after, '$.status'), substr(NEW.at, 1, 13)
+          FROM spans s WHERE s.id = NEW.span_id AND {origin} != 'human'
           ON CONFLICT (span_id) DO UPDATE SET outcome = excluded.outcome, hour = excluded.hour
             WHERE outcome != 'corrected';
         END""",

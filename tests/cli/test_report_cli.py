@@ -126,3 +126,19 @@ def test_report_of_a_missing_project_is_a_coded_error(tmp_path):
     result = CliRunner().invoke(cli, ["report", "-p", str(tmp_path / "none.db"), "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 1 and "Error [E213]" in result.output
     assert not (tmp_path / "none.db").exists()
+
+
+def test_report_shows_agreement_of_a_merged_project(project_path, tmp_path):
+    from tests.services.team_data import TROOPS, add_doc, annotate
+
+    with open_project(project_path, create=True) as project:
+        doc = add_doc(project)
+        annotate(project, doc, "ana", [("Paris", "GPE"), ("Berlin", "ORG")], [(0, TROOPS, "FAVOR")])
+        annotate(project, doc, "ben", [("Paris", "GPE"), ("Berlin", "GPE")], [(0, TROOPS, "FAVOR")])
+    out = tmp_path / "team.html"
+    result = CliRunner().invoke(cli, ["report", "-p", str(project_path), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    section = out.read_text(encoding="utf-8").split('<section id="agreement">')[1].split("</section>")[0]
+    # GPE: Paris matches, Berlin does not: 2*1 / (1 + 2).
+    assert "<td>entity</td><td>GPE</td><td>0.67</td>" in section
+    assert "Agreement needs" not in section

@@ -311,3 +311,24 @@ def test_summaries_agree_with_full_scans_on_a_generated_history(project):
     assert dashboard.quality(project).total() == decided
     done = project.conn.execute("SELECT count(*) FROM doc_status WHERE status = 'done'").fetchone()[0]
     assert sum(rows[-1][1] for rows in dashboard.progress(project).cumulative.values()) == done
+
+
+def test_agreement_per_label_on_articles_two_annotators_finished(project):
+    from tests.services.team_data import AID, TROOPS, add_doc, annotate
+
+    doc = add_doc(project)
+    annotate(project, doc, "ana", [("Paris", "GPE"), ("Macron", "PERSON"), ("Berlin", "ORG")],
+             [(0, TROOPS, "FAVOR"), (2, AID, "NEUTRAL")])
+    annotate(project, doc, "ben", [("Paris", "GPE"), ("Macron on", "PERSON"), ("Berlin", "GPE")],
+             [(0, TROOPS, "FAVOR"), (3, AID, "AGAINST")])
+    dash = dashboard.compute(project)
+    rows = {(r["layer"], r["label"]): r for r in dash.agreement}
+    # By hand: GPE exact matches Paris only, 2*1 / (1 + 2); PERSON none exact,
+    # "Macron"/"Macron on" overlap, 2*1 / (1 + 1); ORG none; FAVOR both, 2*1 / (1 + 1).
+    assert rows[("entity", "GPE")]["f1_exact"] == pytest.approx(2 / 3)
+    assert rows[("entity", "PERSON")]["f1_exact"] == 0
+    assert rows[("entity", "PERSON")]["f1_overlap"] == pytest.approx(1.0)
+    assert rows[("entity", "ORG")]["f1_exact"] == 0
+    assert rows[("stance", "FAVOR")]["f1_exact"] == pytest.approx(1.0)
+    assert rows[("entity", "GPE")]["support"] == 3
+    assert dashboard.compute(project, with_agreement=False).agreement is None
