@@ -76,6 +76,10 @@ def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int,
         if shifted and fmt in ("doccano", "labelstudio"):
             click.secho(f"    {shifted} span(s) will look shifted in {fmt}'s browser: export without --offsets "
                         "(UTF-16, its default) for it.", fg="yellow", err=True)
+    elif fmt == "spacy":
+        click.echo("  Offsets: code points (spaCy's Span.start_char / end_char)")
+    elif fmt == "conll":
+        click.echo("  Offsets: none (one token a line; the text is rebuilt from the tokens)")
     if summary.extra.get("predictions"):
         click.echo(f"  Suggestions written as scored predictions: {summary.extra['predictions']}")
     click.echo(f"  Overlapping entities resolved (longest kept): {len(summary.overlaps)}")

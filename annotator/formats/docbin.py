@@ -56,6 +56,8 @@ def _record(doc: Any) -> dict[str, Any]:
     if STANCE_KEY in doc.spans:
         group = doc.spans[STANCE_KEY]
         holders = group.attrs.get("holders", {}) if isinstance(group.attrs, dict) else {}
+        if not isinstance(holders, dict):
+            holders = {}
         for span in group:
             record = {**_span(span), "target": span.kb_id_ or None}
             holder = holders.get(span.id_)

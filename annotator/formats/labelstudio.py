@@ -73,8 +73,13 @@ def _add_region(out: dict[str, list], region_id: Any, value: dict[str, Any], sch
             out["stances"].append(span)
         else:
             out["entities"].append(span)
-        if region_id is not None:
-            ids.setdefault(region_id, span)
+        if _key(region_id) is not None:
+            ids.setdefault(_key(region_id), span)
+
+
+def _key(value: Any) -> str | int | None:
+    """A region or relation id usable as a key (ids of other types match nothing)."""
+    return value if isinstance(value, str | int) and not isinstance(value, bool) else None
 
 
 def _winner(annotations: list[Any]) -> dict[str, Any] | None:
@@ -109,7 +114,8 @@ def flatten_task(obj: dict[str, Any], scheme: Scheme | None) -> dict[str, Any]:
         meta["labelstudio_completed_by"] = winner["completed_by"]
     ids: dict[Any, dict[str, Any]] = {}
     relations = []
-    for item in winner.get("result") or []:
+    result = winner.get("result")
+    for item in result if isinstance(result, list) else []:
         if not isinstance(item, dict):
             continue
         if item.get("type") == "relation":
@@ -124,13 +130,14 @@ def _link_holders(record: dict[str, Any], relations: list[dict[str, Any]], ids: 
     others = []
     stance_ids = {id(s) for s in record["stances"]}
     for rel in relations:
-        labels = [str(x).lower() for x in rel.get("labels") or []]
-        source, dest = ids.get(rel.get("from_id")), ids.get(rel.get("to_id"))
+        labels = [str(x).lower() for x in rel.get("labels")] if isinstance(rel.get("labels"), list) else []
+        source, dest = ids.get(_key(rel.get("from_id"))), ids.get(_key(rel.get("to_id")))
         if (HOLDER_RELATION in labels and source is not None and dest is not None
                 and id(dest) in stance_ids and id(source) not in stance_ids):
             dest["holder"] = {"start": source["start"], "end": source["end"]}
         else:
-            others.append({"from_id": rel.get("from_id"), "to_id": rel.get("to_id"), "labels": rel.get("labels")})
+            others.append({"from_id": _key(rel.get("from_id")), "to_id": _key(rel.get("to_id")),
+                           "labels": labels})
     if others:
         record["meta"]["labelstudio_relations"] = others
 

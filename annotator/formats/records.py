@@ -382,12 +382,16 @@ def _raw_spans(obj: dict[str, Any], meta: dict[str, Any], *, kind: str, scheme: 
             if str(rel.get("label", "")).lower() == HOLDER_RELATION:
                 head, child = rel.get("head_span"), rel.get("child_span")
                 if isinstance(head, dict) and isinstance(child, dict):
-                    holders[(child.get("start"), child.get("end"), child.get("label"))] = [head.get("start"), head.get("end")]
+                    key = (child.get("start"), child.get("end"), child.get("label"))
+                    if all(isinstance(k, int | str) for k in key):
+                        holders[key] = [head.get("start"), head.get("end")]
         for sp in obj_list("spans"):
             label = sp.get("label")
             if target is not None and (label in stance_labels or scheme is None):
+                key = (sp.get("start"), sp.get("end"), label)
+                holder = holders.get(key) if all(isinstance(k, int | str) for k in key) else None
                 raws.append(RawSpan("stance", sp.get("start"), sp.get("end"), label, sp.get("text"), target,
-                                    holders.get((sp.get("start"), sp.get("end"), label)), holder_local=False))
+                                    holder, holder_local=False))
             else:
                 raws.append(RawSpan("entity", sp.get("start"), sp.get("end"), label, sp.get("text")))
         if target is not None:
@@ -421,21 +425,23 @@ def _raw_spans(obj: dict[str, Any], meta: dict[str, Any], *, kind: str, scheme: 
         layer, label, target = split_stance_label(full_label, scheme)
         raw = RawSpan(layer, start, end, label, None, target)
         raws.append(raw)
-        if ent_id is not None:
+        if isinstance(ent_id, int | str):
             by_id[ent_id] = raw
     if "cats" in obj:
         meta.setdefault("doccano_cats", obj["cats"])
     others = []
     for rel in obj_list("relations"):
-        source, dest = by_id.get(rel.get("from_id")), by_id.get(rel.get("to_id"))
+        from_id, to_id = rel.get("from_id"), rel.get("to_id")
+        source = by_id.get(from_id) if isinstance(from_id, int | str) else None
+        dest = by_id.get(to_id) if isinstance(to_id, int | str) else None
         rtype = rel.get("type")
         if (isinstance(rtype, str) and rtype.lower() == HOLDER_RELATION and source is not None and dest is not None
                 and source.layer == "entity" and dest.layer == "stance"):
             dest.holder = [source.start, source.end]
             continue
         others.append({"type": rtype,
-                       "from": [source.start, source.end, source.label] if source else rel.get("from_id"),
-                       "to": [dest.start, dest.end, dest.label] if dest else rel.get("to_id")})
+                       "from": [source.start, source.end, source.label] if source else from_id,
+                       "to": [dest.start, dest.end, dest.label] if dest else to_id})
     if others:
         meta.setdefault("doccano_relations", others)
     return raws, len(others)

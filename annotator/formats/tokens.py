@@ -87,6 +87,14 @@ class _Article:
         return {"text": "\n".join(parts), "entities": entities, "meta": {"format": kind}, "status": "done"}
 
 
+def _emit(article: _Article | None, kind: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The record of a finished article, if it holds any token."""
+    if article is not None:
+        record = article.record(kind)
+        if record:
+            yield article.line, record
+
+
 def _columns(line: str) -> list[str]:
     return line.split("\t") if "\t" in line else line.split()
 
@@ -130,18 +138,12 @@ def read_conll_records(lines: Iterator[tuple[int, str]], *, path: Path,
     for number, raw in all_lines():
         stripped = raw.strip()
         if stripped.startswith(DOCSTART):
-            if article is not None:
-                record = article.record("conll")
-                if record:
-                    yield article.line, record
+            yield from _emit(article, "conll")
             article = None
             continue
         if not stripped:
             if by_block:
-                if article is not None:
-                    record = article.record("conll")
-                    if record:
-                        yield article.line, record
+                yield from _emit(article, "conll")
                 article = None
             elif article is not None:
                 article.end_sentence()
@@ -164,10 +166,7 @@ def read_conll_records(lines: Iterator[tuple[int, str]], *, path: Path,
             return
         article.words.append(cols[0].strip())
         article.tags.append(tag)
-    if article is not None:
-        record = article.record("conll")
-        if record:
-            yield article.line, record
+    yield from _emit(article, "conll")
 
 
 def read_iob_records(lines: Iterator[tuple[int, str]], *, path: Path,
@@ -182,10 +181,7 @@ def read_iob_records(lines: Iterator[tuple[int, str]], *, path: Path,
             continue
         if stripped.startswith(DOCSTART):
             docstarts = True
-            if article is not None:
-                record = article.record("iob")
-                if record:
-                    yield article.line, record
+            yield from _emit(article, "iob")
             article = None
             continue
         if article is None:
@@ -206,14 +202,9 @@ def read_iob_records(lines: Iterator[tuple[int, str]], *, path: Path,
             article.tags.append(tag)
         article.end_sentence()
         if not docstarts:
-            record = article.record("iob")
-            if record:
-                yield article.line, record
+            yield from _emit(article, "iob")
             article = None
-    if article is not None:
-        record = article.record("iob")
-        if record:
-            yield article.line, record
+    yield from _emit(article, "iob")
 
 
 def looks_like_conll(lines: list[str]) -> bool:

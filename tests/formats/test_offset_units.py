@@ -8,6 +8,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from annotator.cli import cli
 from annotator.core.errors import AnnotatorError
@@ -127,3 +129,32 @@ def test_cli_summaries_state_the_unit(tmp_path):
     assert result.exit_code == 0, result.output
     assert "Offsets: code points" in result.output and "would show on other characters: 4" in result.output
     assert "will look shifted in doccano's browser" in result.output
+
+
+_pieces = st.sampled_from(["Kyiv", "Tusk", " ", "\n", "\r\n", "\U0001F4AA", "\U0001F1FA\U0001F1E6",
+                           "\U0001F468\u200d\U0001F469", "e\u0301", "\u0627\u0644", "."])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(_pieces, min_size=2, max_size=16), unit=st.sampled_from(["codepoints", "utf16", "graphemes"]),
+       with_text=st.booleans(), data=st.data())
+def test_any_unit_imports_onto_the_same_characters(tmp_path_factory, parts, unit, with_text, data):
+    """Spans on word pieces of random texts, written in any unit, with or without
+    span text: imported, each covers the piece it was put on."""
+    from annotator.storage import open_project
+
+    text = "".join(parts)
+    starts = [sum(len(p) for p in parts[:i]) for i in range(len(parts))]
+    words = [i for i, p in enumerate(parts) if p in ("Kyiv", "Tusk")]
+    assume(words)
+    chosen = data.draw(st.lists(st.sampled_from(words), min_size=1, max_size=3, unique=True))
+    ents = []
+    for i in chosen:
+        s, e = convert_offsets(text, [starts[i], starts[i] + 4], source="codepoints", target=unit)
+        ents.append({"start": s, "end": e, "label": "GPE" if parts[i] == "Kyiv" else "PERSON"}
+                    | ({"text": parts[i]} if with_text else {}))
+    folder = tmp_path_factory.mktemp("units")
+    path = _write(folder / "r.jsonl", {"text": text, "entities": ents})
+    with open_project(folder / "p.db", create=True) as project:
+        import_paths(project, [path], offsets=None if with_text else unit)
+        assert sorted(t for t, _l in _stored(project)) == sorted(parts[i] for i in chosen)

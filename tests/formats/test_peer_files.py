@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from annotator.core.errors import AnnotatorError
 from annotator.formats.readers import detect_format
@@ -247,3 +249,40 @@ def test_json_lines_in_a_json_file_and_a_stance_label_without_target(tmp_path, p
     with pytest.raises(AnnotatorError) as err:
         import_paths(project, [bad])
     assert err.value.code == "E215"
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers(-3, 40) | st.text(max_size=6),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                     max_leaves=8)
+
+_TEMPLATES = {
+    "labelstudio": lambda v: {"id": 1, "data": {"text": "Tusk met Kallas."}, "annotations": [
+        {"result": [{"id": v, "type": "labels", "value": {"start": 0, "end": 4, "text": "Tusk", "labels": v}},
+                    {"type": "relation", "from_id": v, "to_id": "a", "labels": v}], "was_cancelled": v}]},
+    "labelstudio_min": lambda v: {"text": "Tusk met Kallas.", "ner": [{"start": v, "end": 4, "labels": ["PERSON"]}],
+                                  "annotator": v},
+    "doccano": lambda v: {"text": "Tusk met Kallas.", "entities": [{"id": v, "start_offset": 0, "end_offset": 4,
+                                                                     "label": "PERSON"}],
+                          "relations": [{"from_id": v, "to_id": v, "type": v}]},
+    "prodigy": lambda v: {"text": "Tusk met Kallas.", "meta": {"target": "Sanctions on Russia"},
+                          "spans": [{"start": 0, "end": 4, "label": "FAVOR"}],
+                          "relations": [{"label": "HOLDER", "head_span": v, "child_span": {"start": v, "end": 4,
+                                                                                           "label": "FAVOR"}}]},
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(sorted(_TEMPLATES)), value=_json)
+def test_hostile_values_in_other_tools_records_get_coded_errors(tmp_path_factory, kind, value):
+    """Any JSON value in the fields other tools' records hold: imported, or
+    refused with a coded error; never a traceback."""
+    from annotator.storage import open_project
+
+    folder = tmp_path_factory.mktemp("hostile")
+    path = folder / "records.jsonl"
+    path.write_text(json.dumps(_TEMPLATES[kind](value)) + "\n", encoding="utf-8")
+    with open_project(folder / "p.db", create=True) as project:
+        try:
+            import_paths(project, [path])
+        except AnnotatorError as exc:
+            assert exc.code.startswith("E2") and exc.path == str(path)
