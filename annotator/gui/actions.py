@@ -94,6 +94,8 @@ def _base_specs() -> list[ActionSpec]:
                    "Export the annotations as spaCy, JSONL or CoNLL training data."),
         ActionSpec("annotator.file.train", "&Train a model…", ("Ctrl+Shift+T",), _window("train_dialog"), "&File",
                    "Train a spaCy pipeline on the finished articles and use it for suggestions."),
+        ActionSpec("annotator.file.retrain_every", "&Retrain in the background…", (), _window("choose_retrain_every"),
+                   "&File", "How many newly finished articles start a background retraining (0: never)."),
         ActionSpec("annotator.file.quit", "&Quit", ("Ctrl+Q",), _window("close"), "&File",
                    "Close the window; every decision is already saved."),
         # Edit

@@ -153,16 +153,9 @@ def export_job(task: Any, project_path: str, fmt: str, out: str, options: dict[s
         project.close()
 
 
-def train_job(task: Any, project_path: str, **options: Any) -> Any:
-    """:func:`annotator.services.training.train` as a job (the train dialog).
-
-    ``task.progress`` gets (step, max steps, text) for each step, ``task.post``
-    every evaluation and phase change (a ``TrainProgress``), and
-    ``task.cancelled`` is polled. Returns the ``TrainSummary``.
-    """
-    from annotator.services.training import train
-    from annotator.storage import open_project
-
+def _training_progress(task: Any) -> Any:
+    """A ``TrainProgress`` callback that reports to ``task``: (step, max steps,
+    text) as progress, each evaluation and phase change as a posted item."""
     last: dict[str, Any] = {"phase": None}
 
     def progress(event: Any) -> None:
@@ -179,5 +172,28 @@ def train_job(task: Any, project_path: str, **options: Any) -> Any:
             last["phase"] = event.phase
             task.post(event)
 
+    return progress
+
+
+def train_job(task: Any, project_path: str, **options: Any) -> Any:
+    """:func:`annotator.services.training.train` as a job (the train dialog).
+
+    ``task.progress`` gets (step, max steps, text) for each step, ``task.post``
+    every evaluation and phase change (a ``TrainProgress``), and
+    ``task.cancelled`` is polled. Returns the ``TrainSummary``.
+    """
+    from annotator.services.training import train
+    from annotator.storage import open_project
+
     with open_project(project_path) as project:
-        return train(project, progress=progress, cancelled=task.cancelled, **options)
+        return train(project, progress=_training_progress(task), cancelled=task.cancelled, **options)
+
+
+def retrain_job(task: Any, project_path: str, **options: Any) -> Any:
+    """:func:`annotator.services.retraining.retrain` as a job (background
+    retraining in the window); returns the ``RetrainOutcome``."""
+    from annotator.services.retraining import retrain
+    from annotator.storage import open_project
+
+    with open_project(project_path) as project:
+        return retrain(project, progress=_training_progress(task), cancelled=task.cancelled, **options)

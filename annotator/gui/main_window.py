@@ -36,6 +36,7 @@ from annotator.gui.dialogs import AboutDialog, ExportDialog, ImportDialog, Short
 from annotator.gui.document_list import DocumentListPanel
 from annotator.gui.editor import AnnotationEditor
 from annotator.gui.palette import LabelPalette
+from annotator.gui.retraining import BackgroundRetraining
 from annotator.gui.status import StatusBar
 from annotator.gui.train_dialog import TrainDialog
 from annotator.services.session import (
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self.editor = AnnotationEditor(self.session, self)
         self.editor.run_command = self._push
         self.editor.decided.connect(self._after_change)
+        self.retraining = BackgroundRetraining(self)
         self.editor.focus_changed.connect(self._focus_changed)
         self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.editor.document_loaded.connect(self._document_loaded)
@@ -268,6 +270,8 @@ class MainWindow(QMainWindow):
         self.doc_list.refresh_docs([change.doc_id])
         if change.doc_status is not None:
             self._refresh_progress()
+        if change.doc_status == "done":
+            self.retraining.check()
 
     def _focus_changed(self, span: Any) -> None:
         self.palette.set_active(span.layer if span else None, span.label if span else None)
@@ -331,6 +335,23 @@ class MainWindow(QMainWindow):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.model_selected.connect(self._model_changed)
         dialog.show()
+
+    def choose_retrain_every(self) -> None:
+        """Ask how many newly finished articles start a background retraining."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from annotator.services.retraining import EVERY_SETTING, every
+
+        value, ok = QInputDialog.getInt(
+            self, "Retrain in the background",
+            "Retrain, and switch to the new model when it scores better on held-out articles,\n"
+            "after this many newly finished articles (0: never):", every(self.project), 0, 10_000)
+        if ok:
+            self.project.set_setting(EVERY_SETTING, value)
+            self.statusBar().showMessage(
+                f"Background retraining every {value} finished articles" if value else
+                "Background retraining is off", 8000)
+            self.retraining.check()
 
     def _model_changed(self, model_path: str) -> None:
         """The project's suggester changed: suggest ahead with the new one."""

@@ -353,7 +353,9 @@ def compare_suggesters(project: Project, *, gold_path: str | Path, models: Seque
     total = len(items) * len(models)
     done = 0
     for model in models:
-        suggester = project_suggester(project, model=model)
+        # The models themselves: the gold articles' own decisions may be in the
+        # project, and memory would recite them.
+        suggester = project_suggester(project, model=model, memory=False)
         report = EvaluationReport(f"{gold_path} [{suggester.name}]")
         for target in scheme.target_names():
             report.stance_targets[target] = StanceScores(by_label={lab: PRF() for lab in labels})

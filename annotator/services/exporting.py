@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,7 +193,8 @@ def select_doc_ids(project: Project, *, annotator: str | None, include_all: bool
 def export(project: Project, *, format: str, out: str | Path, split: float = 0.8, seed: int = 0,
            annotator: str | None = None, include_all: bool = False, include_suggestions: bool = False,
            stance_docs: bool = False, shard_mb: float | None = None, progress: Progress | None = None,
-           cancelled: Callable[[], bool] | None = None, offsets: str | None = None) -> ExportSummary:
+           cancelled: Callable[[], bool] | None = None, offsets: str | None = None,
+           doc_ids: Sequence[int] | None = None) -> ExportSummary:
     """Export the project's annotations as ``format`` into ``out``.
 
     Parameters
@@ -222,6 +223,9 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
         pass this many megabytes (default 512; spaCy cannot write one over 2 GB).
     progress:
         Called as ``progress(done, total, title)`` after each document.
+    doc_ids:
+        Only these of the documents the other options select (background
+        retraining keeps a held-out set out of the training data this way).
 
     Returns
     -------
@@ -235,7 +239,9 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
     folder, filename = resolve_output(out, format=format)
     project.quick_check()  # a damaged file says E006 here, not a traceback half-way
     layers = team_layers(project) if annotator is None else None
-    doc_ids = select_doc_ids(project, annotator=annotator, include_all=include_all)
+    only = None if doc_ids is None else set(doc_ids)
+    doc_ids = [d for d in select_doc_ids(project, annotator=annotator, include_all=include_all)
+               if only is None or d in only]
     if not doc_ids:
         if annotator == ADJUDICATED:
             raise AnnotatorError(Errors.E401, reason="no article has been reviewed to the end yet (View > Review "

@@ -64,8 +64,9 @@ class SuggestSummary:
                 "write_seconds": round(self.write_seconds, 3), "cancelled": self.cancelled}
 
 
-def project_suggester(project: Project, *, model: str | None = None) -> Suggester:
-    """The suggester a project is configured for (``model`` overrides the setting)."""
+def project_suggester(project: Project, *, model: str | None = None, memory: bool | None = None) -> Suggester:
+    """The suggester a project is configured for (``model`` overrides the setting),
+    with the project's decision memory unless ``memory`` is false."""
     from annotator.core.errors import Errors
     from annotator.nlp.suggester import load_suggester
 
@@ -74,7 +75,7 @@ def project_suggester(project: Project, *, model: str | None = None) -> Suggeste
         raise AnnotatorError(Errors.E306, key="cues", reason="it must be an object shaped like resources/cues.toml")
     suggester = load_suggester(model or project.setting("model", "auto"), scheme=project.scheme(), cues=cues,
                                patterns=project.setting("patterns", "auto"))
-    sync_memory(project, suggester)
+    sync_memory(project, suggester, enabled=memory)
     return suggester
 
 

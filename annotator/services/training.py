@@ -392,7 +392,7 @@ def _fix_saved_config(path: Path) -> None:
 def train(project: Project, *, base: str | None = None, components: Sequence[str] = COMPONENTS,
           max_minutes: float | None = None, max_steps: int | None = None, progress: Progress | None = None,
           cancelled: Callable[[], bool] | None = None, out_dir: str | Path | None = None,
-          seed: int = 0) -> TrainSummary:
+          seed: int = 0, doc_ids: Sequence[int] | None = None) -> TrainSummary:
     """Train a pipeline on the project's finished documents and save it.
 
     Parameters
@@ -415,6 +415,8 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
         pipeline is saved.
     out_dir:
         Where to save the pipeline; by default ``<project>-models/<name>-<version>``.
+    doc_ids:
+        Train on these of the finished documents only (the rest stays unseen).
 
     Returns
     -------
@@ -440,6 +442,9 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
     if unknown or not wanted:
         raise AnnotatorError(Errors.E603, name=", ".join(unknown) or "(none)", known=", ".join(COMPONENTS))
     done = project.done_doc_ids()
+    if doc_ids is not None:
+        only = set(doc_ids)
+        done = [d for d in done if d in only]
     if len(done) < MIN_DOCUMENTS:
         raise AnnotatorError(Errors.E601, found=len(done), needed=MIN_DOCUMENTS)
     steps_cap = max_steps if max_steps and max_steps > 0 else DEFAULT_MAX_STEPS
@@ -466,7 +471,7 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
     try:
         report("export", f"exporting {len(done)} finished documents")
         data = work / "data"
-        exported = export(project, format="spacy", out=data, split=SPLIT, seed=seed,
+        exported = export(project, format="spacy", out=data, split=SPLIT, seed=seed, doc_ids=done,
                           stance_docs="stance" in wanted)
         if exported.not_aligned:
             summary.notes.append(f"{len(exported.not_aligned)} span(s) could not be aligned to tokens "

@@ -107,3 +107,5 @@ def test_config_turns_the_decision_memory_off_and_on(tmp_path):
     assert json.loads(run("config", "--project", db, "--json").stdout)["memory"] is True
     assert json.loads(run("config", "--project", db, "--no-memory", "--json").stdout)["memory"] is False
     assert json.loads(run("config", "--project", db, "--memory", "--json").stdout)["memory"] is True
+    assert json.loads(run("config", "--project", db, "--json").stdout)["retrain_every"] == 10
+    assert json.loads(run("config", "--project", db, "--retrain-every", "0", "--json").stdout)["retrain_every"] == 0
