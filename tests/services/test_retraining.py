@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from annotator.services import retraining
-from annotator.services.retraining import EVERY_SETTING, MARK_SETTING, held_out_split, retraining_due
+from annotator.services.retraining import (
+    EVERY_SETTING,
+    MARK_SETTING,
+    held_out_split,
+    retraining_due,
+)
 from annotator.storage import open_project
 from tests.services.training_corpus import fill_project
 
