@@ -248,12 +248,19 @@ def prepare_project(project_path: Path | None) -> tuple[Project, bool]:
     Returns the project and whether it was just created. Raises
     :class:`AnnotatorError` when the file cannot be opened.
     """
+    from annotator.gui.settings_dialog import ensure_identity
+
     if project_path is None:
         path = default_project_path()
         if not (path.exists() and path.stat().st_size > 0):
-            return create_default_project(path), True
-        return open_project(path), False
-    return open_project(Path(project_path)), False
+            project, created = create_default_project(path), True
+        else:
+            project, created = open_project(path), False
+    else:
+        project, created = open_project(Path(project_path)), False
+    # Decisions record the user's name (Edit > Settings), whichever file is open.
+    project.annotator = ensure_identity()[0]
+    return project, created
 
 
 # -- background suggestions -------------------------------------------------------------
@@ -394,11 +401,17 @@ def open_window(project_path: Path | None, *, suggest: bool = True) -> tuple[QWi
     Returns the window, its project and whether the project was just created.
     Raises :class:`AnnotatorError` when the project cannot be opened.
     """
+    from annotator.gui.settings_dialog import ensure_identity
+
+    name, first_start = ensure_identity()
     project, created = prepare_project(project_path)
     from annotator.gui.main_window import MainWindow
 
     window = MainWindow(project)
     window.show()
+    if first_start:
+        window.statusBar().showMessage(f"Your decisions are recorded as '{name}'. Edit > Settings (Ctrl+,) "
+                                       "changes the name.", 20_000)
     settle_memory()
     # Once more after the lazily loaded parts (the tokenizer warms up on a thread).
     QTimer.singleShot(5000, settle_memory)

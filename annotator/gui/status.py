@@ -1,9 +1,10 @@
 """The status bar: how far the annotator is, which pipeline suggests, what runs.
 
-Three permanent sections, right to left in reading order of importance:
+Four permanent sections, right to left in reading order of importance:
 progress (documents done / total for the current annotator), the active pipeline
 (with an unmistakable note when no trained pipeline is installed and only the rules
-suggest), and background work (text, a small progress bar, a cancel button), shown
+suggest), who annotates (the name every decision records), and background work
+(text, a small progress bar, a cancel button), shown
 only while something runs. Transient messages use the bar's usual left side.
 """
 
@@ -82,6 +83,12 @@ class StatusBar(QStatusBar):
         self.pipeline_label.setObjectName("PipelineLabel")
         self.pipeline.layout_.addWidget(self.pipeline_label)
 
+        # Who annotates: every decision records this name.
+        self.identity = _Section("IdentitySection", self)
+        self.identity_label = QLabel("", self.identity)
+        self.identity_label.setObjectName("IdentityLabel")
+        self.identity.layout_.addWidget(self.identity_label)
+
         # Progress.
         self.progress = _Section("ProgressSection", self)
         self.progress_label = QLabel("", self.progress)
@@ -92,7 +99,7 @@ class StatusBar(QStatusBar):
         self.progress_bar.setFixedSize(120, 6)
         self.progress.layout_.addWidget(self.progress_label)
         self.progress.layout_.addWidget(self.progress_bar)
-        for section in (self.work, self.pipeline, self.progress):
+        for section in (self.work, self.identity, self.pipeline, self.progress):
             section.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
             self.addPermanentWidget(section)
 
@@ -118,7 +125,12 @@ class StatusBar(QStatusBar):
         """Recount from the project (a :class:`~annotator.storage.Project`)."""
         stats = project.stats()
         docs = stats["documents"]
+        self.set_identity(project.annotator)
         self.set_progress(docs["by_status"].get("done", 0), docs["total"], annotator=project.annotator)
+
+    def set_identity(self, name: str) -> None:
+        self.identity_label.setText(f"annotating as <b>{name}</b>")
+        self.identity.setToolTip(f"Your decisions are recorded as {name!r}. Edit > Settings (Ctrl+,) changes the name.")
 
     # -- pipeline ----------------------------------------------------------------
 

@@ -39,7 +39,7 @@ Progress = Callable[[int, int, str], None]
 
 __all__ = ["AssignSummary", "MergeSummary", "assign", "check_annotator_name", "merge", "scheme_difference"]
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_NAME = re.compile(r"^\w[\w.-]{0,63}$")
 #: A status that moves a document forward may replace an earlier one when merging.
 _FORWARD = {"new": 0, "in_progress": 1, "done": 2, "skipped": 2}
 
@@ -49,7 +49,7 @@ def check_annotator_name(name: str, *, allow_reserved: bool = False) -> str:
     name = (name or "").strip()
     if not _NAME.match(name):
         raise AnnotatorError(Errors.E704, name=name,
-                             reason="use 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+                             reason="use 1 to 64 letters, digits, '.', '_' or '-' (no spaces), starting with a letter or digit")
     if name == ADJUDICATED and not allow_reserved:
         raise AnnotatorError(Errors.E704, name=name, reason="it is reserved for the reviewed version of articles")
     return name
