@@ -109,6 +109,8 @@ def _base_specs() -> list[ActionSpec]:
                    "Drop the text selection and the focused span.", E),
         ActionSpec("annotator.edit.char_mode", "Select by &character", (), _window("toggle_char_mode"), "&Edit",
                    "Let selections end inside a token instead of snapping to whole tokens.", checkable=True),
+        ActionSpec("annotator.edit.settings", "Se&ttings…", ("Ctrl+,",), _window("settings_dialog"), "&Edit",
+                   "Your annotator name (recorded with every decision)."),
         # Span
         ActionSpec("annotator.span.next", "&Next span", ("Tab",), _editor("next_span"), "&Span",
                    "Focus the next span of the article.", E),
@@ -142,6 +144,9 @@ def _base_specs() -> list[ActionSpec]:
         ActionSpec("annotator.doc.skip", "&Skip article", ("S",), _window("skip_document"), "&Article",
                    "Mark the article skipped and open the next one."),
         # View
+        ActionSpec("annotator.view.review", "&Review disagreements", ("F7",), _window("toggle_review"), "&View",
+                   "Walk the articles several annotators finished, one disagreement at a time, and settle "
+                   "each (1-9 take a version, A accepts, E edits, N next, Esc leaves).", checkable=True),
         ActionSpec("annotator.view.switch_focus", "Switch &focus list/article", ("F6",), _window("switch_focus"),
                    "&View", "Move the keyboard focus between the document list and the article."),
         # Help

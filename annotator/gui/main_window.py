@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.model import ADJUDICATED
 from annotator.core.text import text_hash
 from annotator.gui.actions import build_actions
 from annotator.gui.commands import push_decision
@@ -37,6 +38,7 @@ from annotator.gui.document_list import DocumentListPanel
 from annotator.gui.editor import AnnotationEditor
 from annotator.gui.palette import LabelPalette
 from annotator.gui.retraining import BackgroundRetraining
+from annotator.gui.review import ReviewPanel
 from annotator.gui.status import StatusBar
 from annotator.gui.train_dialog import TrainDialog
 from annotator.services.session import (
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
 
+        self.review_panel: ReviewPanel | None = None
+        self.review_dock: QDockWidget | None = None
         self.actions_by_id = build_actions(self)
         self.actions_by_id["annotator.edit.char_mode"].setChecked(self.session.char_mode)
         self._update_title()
@@ -397,6 +401,10 @@ class MainWindow(QMainWindow):
         self._switch_project(project)
 
     def _switch_project(self, project: Project) -> None:
+        project.annotator = self.project.annotator
+        if self.review_panel is not None:
+            self.leave_review()
+            self.review_panel.review.project = project
         self.undo_stack.clear()
         for owned in self._owned_projects:
             owned.close()
@@ -417,6 +425,83 @@ class MainWindow(QMainWindow):
         self._data_version = project.data_version()
         self._last_doc_id = project.last_doc_id()
         self._restart_suggest_ahead()
+
+    # -- team work: who annotates, Review mode -------------------------------------------
+
+    def settings_dialog(self) -> None:
+        from annotator.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.project.annotator, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.identity_changed.connect(self.set_identity)
+        dialog.open()
+        dialog.activateWindow()
+        dialog.name_edit.setFocus()
+
+    def set_identity(self, name: str) -> None:
+        """Record the following decisions as ``name``."""
+        self.project.annotator = name
+        self._refresh_progress()
+        self.doc_list.refresh_all()
+        if self.editor.doc_id is not None:
+            self.editor.reload_spans()
+        self.statusBar().showMessage(f"Your decisions are now recorded as '{name}'.", 6000)
+
+    @property
+    def reviewing(self) -> bool:
+        return self.review_panel is not None and self.session.only_annotator == ADJUDICATED
+
+    def toggle_review(self) -> None:
+        if self.actions_by_id["annotator.view.review"].isChecked():
+            self.enter_review()
+        else:
+            self.leave_review()
+
+    def enter_review(self) -> None:
+        """View > Review disagreements (F7): the review panel, the reviewed layer in the article."""
+        if self.review_panel is None:
+            panel = ReviewPanel(self.project, self._push, self)
+            panel.open_document.connect(self._review_open)
+            panel.show_range.connect(self._review_show_range)
+            panel.leave.connect(self.leave_review)
+            panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            dock = QDockWidget("Review", self)
+            dock.setObjectName("ReviewDock")
+            dock.setWidget(panel)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            # A tab beside the labels: the versions get the whole height.
+            self.tabifyDockWidget(self.palette_dock, dock)
+            self.review_panel, self.review_dock = panel, dock
+            self.undo_stack.indexChanged.connect(self._review_refresh)
+        self.session.only_annotator = ADJUDICATED
+        if not self.review_panel.start(self.editor.doc_id):
+            self.leave_review()
+            return
+        self.review_dock.show()
+        self.review_dock.raise_()
+        self.review_panel.setFocus()
+
+    def leave_review(self) -> None:
+        self.session.only_annotator = None
+        if self.review_dock is not None:
+            self.review_dock.hide()
+        self.actions_by_id["annotator.view.review"].setChecked(False)
+        if self.editor.doc_id is not None:
+            self.editor.reload_spans()
+        self.editor.view.setFocus()
+
+    def _review_open(self, doc_id: int) -> None:
+        self.editor.load_document(doc_id)
+
+    def _review_show_range(self, start: int, end: int) -> None:
+        self.editor.view.show_range(start, end)
+        self.editor.view.select_range(start, end)
+
+    def _review_refresh(self, _index: int = 0) -> None:
+        if self.reviewing:
+            self.review_panel.refresh()
 
     # -- drag and drop ------------------------------------------------------------------
 

@@ -69,6 +69,8 @@ class Place:
     @property
     def kind(self) -> str:
         """What the versions disagree on, in words."""
+        if self.agreed:
+            return "agreement"
         present = [v for v in self.versions if v.spans]
         if len(present) < len(self.versions):
             who = ", ".join(v.annotator for v in present)
@@ -158,8 +160,8 @@ class _Write(Command):
         status = "done" if self.review.all_settled(self.doc_id) else "in_progress"
         if status != self._status_before:
             project.put_doc_status(self.doc_id, ADJUDICATED, status, action="review.status")
-        return Change(self.doc_id, list(self._added), [(s.start, s.end) for s in touched + self._removed],
-                      doc_status=status)
+        return Change(self.doc_id, [s.id for s in self._removed] + list(self._added),
+                      [(s.start, s.end) for s in touched + self._removed], doc_status=status)
 
     def _copy(self, span: Span, status: str) -> Span:
         holder = None
@@ -179,14 +181,13 @@ class _Write(Command):
 
     def _undo(self) -> Change:
         project = self.project
-        for span_id in reversed(self._added):
-            project.delete_span(span_id, action="review.undo")
+        gone = [project.delete_span(span_id, action="review.undo") for span_id in reversed(self._added)]
         for span in self._removed:
             project.restore_span(span, action="review.undo")
         if self._status_before is not None:
             project.put_doc_status(self.doc_id, ADJUDICATED, self._status_before, action="review.undo")
-        return Change(self.doc_id, [s.id for s in self._removed], [(s.start, s.end) for s in self._removed],
-                      doc_status=self._status_before)
+        return Change(self.doc_id, [s.id for s in gone + self._removed],
+                      [(s.start, s.end) for s in gone + self._removed], doc_status=self._status_before)
 
 
 class ReviewSession:
