@@ -248,6 +248,10 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
                 raise AnnotatorError(Errors.E220, path=path, line=line, field="answer", value=answer,
                                      expected="accept, reject or ignore")
             meta.setdefault("prodigy_answer", answer)
+            if answer == "reject":
+                # A rejected task says its spans are wrong: never gold. The text is kept.
+                meta.setdefault("prodigy_rejected_spans", len(raws))
+                raws = []
             if answer == "accept" and status is None:
                 status = "done"
             elif answer == "ignore" and status is None:

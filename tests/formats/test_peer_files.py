@@ -286,3 +286,13 @@ def test_hostile_values_in_other_tools_records_get_coded_errors(tmp_path_factory
             import_paths(project, [path])
         except AnnotatorError as exc:
             assert exc.code.startswith("E2") and exc.path == str(path)
+
+
+def test_rejected_prodigy_task_brings_its_text_but_no_spans(tmp_path, project):
+    path = tmp_path / "teach.jsonl"
+    path.write_text(json.dumps({"text": "Tusk met Kallas.", "spans": [{"start": 9, "end": 15, "label": "ORG"}],
+                                "answer": "reject", "_input_hash": 1, "_task_hash": 2}) + "\n", encoding="utf-8")
+    import_paths(project, [path])
+    assert _spans(project) == [] and project.document_count() == 1
+    meta = json.loads(project.conn.execute("SELECT meta FROM documents").fetchone()[0])
+    assert meta["prodigy_answer"] == "reject" and meta["prodigy_rejected_spans"] == 1

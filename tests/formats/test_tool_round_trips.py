@@ -225,3 +225,17 @@ def test_round_trip_matrix(tmp_path, source, fmt, capsys):
         print(f"\n  round trip {fmt}: " + ", ".join(
             f"{layer} {sum(n.values())}" for layer, n in sorted(first.spans.items())) + " spans kept")
     again.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("first", "second"), [(a, b) for a in CARRIES for b in CARRIES if a != b])
+def test_cross_format_matrix(tmp_path, source, first, second):
+    """export A -> import -> export B -> import keeps every span both A and B carry."""
+    carries = tuple(x for x in CARRIES[first] if x in CARRIES[second])
+    one = export(source, format=first, out=tmp_path / "one", split=0.5)
+    middle, _ = _reimport(tmp_path, "middle", [p for p in one.files if p.suffix not in (".cfg", ".xml")])
+    two = export(middle, format=second, out=tmp_path / "two", split=0.5)
+    last, _ = _reimport(tmp_path, "last", [p for p in two.files if p.suffix not in (".cfg", ".xml")])
+    assert _view(_layers(last), carries, texts=True) == _view(_layers(source), carries, texts=True)
+    middle.close()
+    last.close()
