@@ -85,10 +85,14 @@ class OffsetIndex:
         if not 0 <= offset <= self.length:
             raise OffsetError(f"offset {offset} is outside the text (0..{self.length} {UNIT_NAMES[self.unit]})")
         if self.unit == UTF16:
-            cp = self._utf16.from_utf16(offset)
-            if self._utf16.to_utf16(cp) != offset:
-                raise OffsetError(f"UTF-16 offset {offset} falls between the two halves of {self.text[cp]!r}")
-            return cp
+            astral = self._utf16._astral_utf16
+            if not astral:
+                return offset
+            k = bisect.bisect_right(astral, offset - 1)
+            if k and astral[k - 1] == offset - 1:
+                raise OffsetError(f"UTF-16 offset {offset} falls between the two halves of "
+                                  f"{self.text[offset - k]!r}")
+            return offset - k
         if self._clusters is not None:
             return len(self.text) if offset == len(self._clusters) else self._clusters[offset]
         return offset

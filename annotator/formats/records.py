@@ -126,6 +126,7 @@ class _SpanReader:
         self.index = 0
         self.unit = unit
         self.offsets_index = OffsetIndex(original, unit)
+        self.identity = self.offsets_index.identity
         self.moved = 0
 
     def fail(self, template: str, **fields: Any) -> AnnotatorError:
@@ -149,7 +150,10 @@ class _SpanReader:
                             unit=UNIT_NAMES[self.unit])
         if start >= end:
             raise self.fail(Errors.E207, index=self.index, layer=layer, start=start, end=end)
-        cp_start, cp_end = self._convert(layer, start), self._convert(layer, end)
+        if self.identity:
+            cp_start, cp_end = start, end
+        else:
+            cp_start, cp_end = self._convert(layer, start), self._convert(layer, end)
         if given_text is not None:
             if not isinstance(given_text, str):
                 raise self.fail(Errors.E208, index=self.index, layer=layer, field="text", value=given_text, expected="a string")
