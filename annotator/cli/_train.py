@@ -111,3 +111,42 @@ def format_summary(summary) -> str:  # noqa: ANN001 (a training.TrainSummary)
         lines.append(f"  {'stance':<9} {'macro':<12} {scores.get('stance_cats_macro_p', 0):6.3f} "
                      f"{scores.get('stance_cats_macro_r', 0):6.3f} {scores['stance_cats_macro_f']:6.3f}")
     return "\n".join(lines)
+
+
+@cli.command("train-stance")
+@PROJECT_OPTION
+@click.option("--use", "use_it", type=click.Choice(["auto", "yes", "no"]), default="auto", show_default=True,
+              help="Label the project's stance suggestions with the model: 'auto' only when it beats the "
+                   "rules on the held-out decisions.")
+@click.option("--combine", type=click.Choice(["both", "model"]), default="both", show_default=True,
+              help="'both': the model decides where it is confident or the rules found no cue; "
+                   "'model': the model labels every candidate.")
+@click.option("--epochs", type=click.IntRange(min=1, max=100), default=12, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@handle_errors
+def train_stance_cmd(project_path: Path, use_it: str, combine: str, epochs: int, as_json: bool) -> None:
+    """Train a stance model from the project's stance decisions (seconds, CPU).
+
+    Accepted, corrected and written stances teach the labels; rejected suggestions
+    teach where there is no stance. A fifth of the documents is held out to compare
+    the model with the rules; the model is saved as <project>-models/stance-model.
+
+    Example:
+
+        annotator train-stance --project demo.db
+    """
+    from annotator.services.stance_learning import train_from_project
+
+    use = {"auto": None, "yes": True, "no": False}[use_it]
+    with projects.open_existing(project_path) as project:
+        report = train_from_project(project, use=use, combine=combine, epochs=epochs)
+    if as_json:
+        print_json(report.to_dict())
+        return
+    click.echo(f"Stance model: {report.train} decisions to train, {report.heldout} held out "
+               f"({', '.join(f'{k} {v}' for k, v in sorted(report.counts.items()))}).")
+    click.echo(f"Held-out stance labels: model {report.model_accuracy:.3f}, rules {report.rules_accuracy:.3f}."
+               + (f" {report.note}." if report.note else ""))
+    click.echo(f"Saved to {report.path}; "
+               + ("the project's stance suggestions now use it (run 'annotator suggest')." if report.used
+                  else "the project keeps the rules."))

@@ -63,6 +63,7 @@ class Errors:
     E304 = "The gazetteer pattern file is invalid: {reason}. Each line must be a JSON object with 'label', 'pattern' and an optional 'id'."
     E305 = "The stance cue lexicon is invalid: {reason}. See the format described at the top of resources/cues.toml."
     E306 = "The project setting '{key}' is invalid: {reason}."
+    E307 = "The folder {folder} is not a stance model saved by annotator: {reason}. Train one with 'annotator train-stance'."
     # Distributed suggestion (E35x)
     E350 = "Dask is not installed ({reason}). Install it with: pip install 'annotator[dask]' (on the workers too)."
     E351 = "Could not reach the Dask scheduler at {address}: {reason}. Check the address (tcp://HOST:8786) and that the scheduler runs."
@@ -84,6 +85,7 @@ class Errors:
     E603 = "Unknown component to train: {name}. Known components: {known}."
     E604 = "Nothing could be trained: {reason}."
     E605 = "The folder is not a pipeline trained by annotator (no 'annotator' section in its meta.json): {reason}."
+    E620 = "Too few stance decisions to train a stance model: {found} usable, with the classes {classes}. Accept, correct or write stances of at least two labels first."
     # Team work: merge, assign, agreement, review (E7xx)
     E701 = "The project {path} is both a source and the target of the merge. Merge into a new file (--into TEAM.db)."
     E702 = "The output file already exists: {path}. Move it away or pick another folder with --out; nothing was written."

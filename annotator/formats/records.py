@@ -334,11 +334,15 @@ def _validate(raws: list[RawSpan], original: str, unit: str, *, path: Path | str
 
 def _merge_duplicates(drafts: list[SpanDraft]) -> tuple[list[SpanDraft], int]:
     """Exact duplicates (same offsets, layer, label and target) become one span;
-    a stance keeps the first holder given."""
+    a stance keeps the first holder given. The same stance held by two different
+    holders ("Poland and Estonia said ...") is two stances, and both are kept."""
     kept: dict[tuple, SpanDraft] = {}
     merged = 0
     for d in drafts:
         key = (d.start, d.end, d.layer, d.label, d.target)
+        if key in kept and d.layer == "stance" and None not in (d.holder, kept[key].holder) \
+                and d.holder != kept[key].holder:
+            key = (*key, d.holder)
         if key in kept:
             merged += 1
             if kept[key].holder is None and d.holder is not None:

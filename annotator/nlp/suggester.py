@@ -27,6 +27,7 @@ from annotator.nlp.pipelines import (
     load_pipeline,
 )
 from annotator.nlp.stance import STANCE_RULES_VERSION, CueLexicon, StanceSuggester
+from annotator.nlp.stance_model import StanceModel
 
 #: Name of the stance classifier component that ``annotator train`` adds.
 STANCE_COMPONENT = "stance"
@@ -72,6 +73,15 @@ class Suggester:
         #: service keeps it current. Not part of ``name``: a decision does not make
         #: every stored suggestion run stale (``annotator suggest --refresh`` does).
         self.memory: DecisionMemory | None = None
+        #: A stance model learned from the project's decisions and how it combines
+        #: with the rules (see annotator.nlp.stance_model); set by :meth:`use_stance_model`.
+        self.stance_scorer: tuple[StanceModel, str] | None = None
+
+    def use_stance_model(self, model: StanceModel, combine: str = "both") -> None:
+        """Label the rules' stance candidates with ``model`` from now on (part of ``name``:
+        a new model re-suggests what the old one suggested)."""
+        self.stance_scorer = (model, combine)
+        self.name += f"+{model.name.replace(' ', '-')}.{combine}"
 
     @classmethod
     def from_nlp(cls, nlp: Language, *, scheme: Scheme, cues: dict[str, Any] | None = None,
@@ -100,6 +110,9 @@ class Suggester:
         stances = self.stances.suggest(doc, entities)
         if self.stance_model is not None and stances:
             stances = self._classify_stances(doc.text, stances)
+        if self.stance_scorer is not None and stances:
+            model, combine = self.stance_scorer
+            stances = model.rescore(doc.text, stances, combine=combine, labels=self.scheme.label_names("stance"))
         return entities + stances
 
     def _classify_stances(self, text: str, stances: list[SpanDraft]) -> list[SpanDraft]:

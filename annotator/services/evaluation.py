@@ -30,6 +30,7 @@ from typing import Any
 
 from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.model import ORIGIN_HUMAN, ORIGIN_IMPORT, Span, SpanDraft
+from annotator.core.scheme import Scheme
 from annotator.core.text import text_hash
 from annotator.formats.readers import read_jsonl
 from annotator.storage import Project
@@ -341,39 +342,52 @@ def compare_suggesters(project: Project, *, gold_path: str | Path, models: Seque
 
     gold_path = Path(gold_path)
     scheme = project.scheme()
-    labels = scheme.label_names("stance") or ["FAVOR", "AGAINST", "NEUTRAL"]
+    items = read_gold(gold_path, scheme)
+    reports = []
+    total = len(items) * len(models)
+    for n, model in enumerate(models):
+        # The models themselves: the gold articles' own decisions may be in the
+        # project, and memory would recite them.
+        suggester = project_suggester(project, model=model, memory=False)
+
+        def step(done: int, _total: int, offset: int = n * len(items)) -> None:
+            if progress is not None:
+                progress(offset + done, total)
+
+        reports.append(evaluate_suggester(suggester, items, gold_path=gold_path, scheme=scheme, progress=step))
+    return Comparison(str(gold_path), [str(m) for m in models], reports)
+
+
+def read_gold(gold_path: str | Path, scheme: Scheme) -> list[Any]:
+    """The gold articles of a file (E302 when it holds none)."""
     items = []
-    for _line, item in read_jsonl(gold_path, scheme=scheme):
+    for _line, item in read_jsonl(Path(gold_path), scheme=scheme):
         if isinstance(item, AnnotatorError):
             raise item
         items.append(item)
     if not items:
         raise AnnotatorError(Errors.E302, path=gold_path)
-    reports = []
-    total = len(items) * len(models)
-    done = 0
-    for model in models:
-        # The models themselves: the gold articles' own decisions may be in the
-        # project, and memory would recite them.
-        suggester = project_suggester(project, model=model, memory=False)
-        report = EvaluationReport(f"{gold_path} [{suggester.name}]")
-        for target in scheme.target_names():
-            report.stance_targets[target] = StanceScores(by_label={lab: PRF() for lab in labels})
-        report.stance_overall = StanceScores(by_label={lab: PRF() for lab in labels})
-        for item, drafts in zip(items, suggester.suggest(it.text for it in items)):
-            report.documents += 1
-            score_entities([(d.start, d.end, d.label) for d in item.spans if d.layer == "entity"],
-                           [(d.start, d.end, d.label) for d in drafts if d.layer == "entity"],
-                           exact=report.entity_exact, overlap=report.entity_overlap)
-            score_stances([d for d in item.spans if d.layer == "stance"],
-                          [d for d in drafts if d.layer == "stance"],
-                          labels=labels, targets=report.stance_targets, overall=report.stance_overall,
-                          text=item.text)
-            done += 1
-            if progress is not None:
-                progress(done, total)
-        reports.append(report)
-    return Comparison(str(gold_path), [str(m) for m in models], reports)
+    return items
+
+
+def evaluate_suggester(suggester: Any, items: Sequence[Any], *, gold_path: str | Path, scheme: Scheme,
+                       progress: Callable[[int, int], None] | None = None) -> EvaluationReport:
+    """Score one suggester on gold articles (see :func:`read_gold`), storing nothing."""
+    labels = scheme.label_names("stance") or ["FAVOR", "AGAINST", "NEUTRAL"]
+    report = EvaluationReport(f"{gold_path} [{suggester.name}]")
+    for target in scheme.target_names():
+        report.stance_targets[target] = StanceScores(by_label={lab: PRF() for lab in labels})
+    report.stance_overall = StanceScores(by_label={lab: PRF() for lab in labels})
+    for done, (item, drafts) in enumerate(zip(items, suggester.suggest(it.text for it in items)), 1):
+        report.documents += 1
+        score_entities([(d.start, d.end, d.label) for d in item.spans if d.layer == "entity"],
+                       [(d.start, d.end, d.label) for d in drafts if d.layer == "entity"],
+                       exact=report.entity_exact, overlap=report.entity_overlap)
+        score_stances([d for d in item.spans if d.layer == "stance"], [d for d in drafts if d.layer == "stance"],
+                      labels=labels, targets=report.stance_targets, overall=report.stance_overall, text=item.text)
+        if progress is not None:
+            progress(done, len(items))
+    return report
 
 
 def format_comparison(comparison: Comparison) -> str:

@@ -69,6 +69,7 @@ def project_suggester(project: Project, *, model: str | None = None, memory: boo
     with the project's decision memory unless ``memory`` is false."""
     from annotator.core.errors import Errors
     from annotator.nlp.suggester import load_suggester
+    from annotator.services.stance_learning import project_stance_model
 
     cues = project.setting("cues", None)
     if cues is not None and not isinstance(cues, dict):
@@ -76,6 +77,9 @@ def project_suggester(project: Project, *, model: str | None = None, memory: boo
     suggester = load_suggester(model or project.setting("model", "auto"), scheme=project.scheme(), cues=cues,
                                patterns=project.setting("patterns", "auto"))
     sync_memory(project, suggester, enabled=memory)
+    scorer = project_stance_model(project)
+    if scorer is not None:
+        suggester.use_stance_model(*scorer)
     return suggester
 
 
