@@ -121,7 +121,8 @@ def format_summary(summary) -> str:  # noqa: ANN001 (a training.TrainSummary)
 @click.option("--combine", type=click.Choice(["both", "model"]), default="both", show_default=True,
               help="'both': the model decides where it is confident or the rules found no cue; "
                    "'model': the model labels every candidate.")
-@click.option("--epochs", type=click.IntRange(min=1, max=100), default=12, show_default=True)
+@click.option("--epochs", type=click.IntRange(min=1, max=100), default=12, show_default=True,
+              help="Passes over the training decisions.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @handle_errors
 def train_stance_cmd(project_path: Path, use_it: str, combine: str, epochs: int, as_json: bool) -> None:
