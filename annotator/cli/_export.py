@@ -23,7 +23,7 @@ FORMATS = ("spacy", "jsonl", "prodigy", "doccano", "conll", "labelstudio")
 @click.option("--split", type=float, default=0.8, show_default=True,
               help="spaCy: share of documents for training (the rest is dev); split by document.")
 @click.option("--seed", type=int, default=0, show_default=True, help="spaCy: seed of the train/dev shuffle.")
-@click.option("--annotator", help="Only this annotator's finished documents and accepted spans.")
+@click.option("--annotator", help="Only this annotator's finished documents and accepted spans ('adjudicated': the reviewed version of a team project).")
 @click.option("--all", "include_all", is_flag=True,
               help="Every document, not only those marked done (unfinished ones are not taken as 'no entities').")
 @click.option("--include-suggestions", is_flag=True, help="Also export pending suggestions.")

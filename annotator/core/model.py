@@ -20,6 +20,11 @@ ORIGIN_IMPORT = "import"
 #: articles that several annotators finished (see services/adjudication.py).
 ADJUDICATED = "adjudicated"
 
+#: Project setting written by ``annotator merge``: the files merged into the project.
+#: The window then shows each person their own spans (and the pending
+#: suggestions), so nobody's decision changes another annotator's record.
+TEAM_SETTING = "team.merged"
+
 
 @dataclass(frozen=True, slots=True)
 class Document:

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from annotator.core.model import ORIGIN_HUMAN, Document, Span
+from annotator.core.model import ORIGIN_HUMAN, TEAM_SETTING, Document, Span
 from annotator.core.scheme import Scheme
 from annotator.core.text import LONG_TEXT, sentence_chunks, strip_span
 from annotator.nlp.stance import TargetMatcher, best_target
@@ -403,6 +403,7 @@ class AnnotationSession:
         #: When set, only this annotator's spans are shown (Review mode shows the
         #: reviewed layer being built); None shows every suggested and accepted span.
         self.only_annotator: str | None = None
+        self.team = bool(project.setting(TEAM_SETTING))
 
     # -- the open document ------------------------------------------------------
 
@@ -430,7 +431,12 @@ class AnnotationSession:
                 self.focused_id = None
 
     def _shown(self, span: Span) -> bool:
-        return span.status in _VISIBLE and (self.only_annotator is None or span.annotator == self.only_annotator)
+        if span.status not in _VISIBLE:
+            return False
+        if self.only_annotator is not None:
+            return span.annotator == self.only_annotator
+        # In a merged team project each person sees (and so can change) only their own work.
+        return not self.team or span.annotator is None or span.annotator == self.project.annotator
 
     def _visible(self, doc_id: int) -> dict[int, Span]:
         return {s.id: s for s in self.project.spans(doc_id, statuses=_VISIBLE) if self._shown(s)}

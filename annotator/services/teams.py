@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import AnnotatorError, Errors
-from annotator.core.model import ADJUDICATED, Span
+from annotator.core.model import ADJUDICATED, TEAM_SETTING, Span
 from annotator.core.scheme import Scheme
 from annotator.storage import Project, open_project
 
@@ -169,6 +169,12 @@ def merge(sources: Sequence[str | Path], *, into: str | Path, progress: Progress
                           "conflicts": len(summary.conflicts) - before[3], "annotators": project.annotators()}
                 summary.sources.append(record)
                 target.log_event("project.merge", after=record)
+            merged = target.setting(TEAM_SETTING, []) or []
+            for path in source_paths:
+                if path.name not in merged:
+                    merged.append(path.name)
+            target.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, json(?))",
+                                (TEAM_SETTING, _json(merged)))
         return summary
     except BaseException:
         if target is not None:

@@ -11,6 +11,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.model import ADJUDICATED
 from annotator.services import agreement, exporting, teams
 from annotator.services.adjudication import ReviewSession, unreviewed_doc_ids
+from annotator.services.session import AnnotationSession
 from annotator.storage import open_project
 from tests.services.team_data import HOUSE, MACRON, build_team, copy_project
 
@@ -79,6 +80,14 @@ def test_merge_keeps_both_annotators_work_and_is_idempotent(team_files, team):
                  if s.annotator == "ben" and merged.document(d).text[s.start:s.end] == "Paris"]
         assert [(s.label, s.origin) for s in paris] == [("ORG", "human")]
         before = {t: _count(merged, t) for t in ("documents", "spans", "doc_status")}
+        # In the window each person sees only their own spans of the merged project.
+        session = AnnotationSession(merged)
+        macron = next(d.id for d in merged.iter_documents() if d.title == MACRON)
+        session.load(macron)
+        assert session.team and {s.annotator for s in session.spans()} <= {None, "lead"}
+        merged.annotator = "ben"
+        session.load(macron)
+        assert {s.annotator for s in session.spans()} == {"ben"} and len(session.spans()) == 6
     again = teams.merge([team_files["ana"], team_files["ben"], team_files["ana"]], into=team)
     assert (again.documents_added, again.spans_added, again.statuses_added, again.conflicts) == (0, 0, 0, [])
     with open_project(team) as merged:
@@ -200,3 +209,23 @@ def test_review_then_export_holds_exactly_the_reviewed_spans(team, tmp_path):
                 got += [(r["title"], "QUOTE" if "ruled out" in s["text"] else "NO", s["label"], s["target"])
                         for s in r["stances"]]
             assert sorted(got) == expected
+
+
+@pytest.mark.slow
+def test_reviewed_spacy_export_trains_with_spacy_train(team, tmp_path):
+    import subprocess
+    import sys
+
+    with open_project(team, annotator="lead") as project:
+        review = ReviewSession(project)
+        for title, choices in ((MACRON, {"Paris": "ben", "Olaf Scholz": "ana", "Donald Tusk": "ben",
+                                         "No European or NATO": "ben"}), (HOUSE, {})):
+            _settle(review, next(d.id for d in project.iter_documents() if d.title == title), choices)
+        summary = exporting.export(project, format="spacy", out=tmp_path / "gold")  # the reviewed layer by default
+    assert (summary.train_documents, summary.dev_documents) == (1, 1) and summary.not_aligned == []
+    assert summary.spans["entity"] == {"ORG": 1, "PERSON": 4}
+    train = subprocess.run([sys.executable, "-m", "spacy", "train", "config.cfg", "--paths.train", "train.spacy",
+                            "--paths.dev", "dev.spacy", "--training.max_steps", "4", "--training.eval_frequency", "2"],
+                           cwd=tmp_path / "gold", capture_output=True, text=True)
+    assert train.returncode == 0, train.stdout[-3000:] + train.stderr[-3000:]
+    assert "ner" in train.stdout
