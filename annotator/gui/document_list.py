@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import DOC_STATUSES
 from annotator.gui.document_model import COLUMNS, STATUS_ROLE, STATUS_TEXT, DocumentListModel
-from annotator.services.doclist import DocFilter, DocumentQuery
+from annotator.services.doclist import DocFilter, DocumentQuery, queue_sort
 from annotator.storage import Project
 
 #: Chip colours of the document statuses (readable with white text, light or dark theme).
@@ -215,9 +215,11 @@ class DocumentListPanel(QWidget):
             sample = {"status": "In progress", "last_edit": "31 Dec"}.get(_key, "999")
             header.resizeSection(column, max(metrics.horizontalAdvance(title),
                                              metrics.horizontalAdvance(sample)) + 16)
-        # No column is sorted at first: the list is in import order.
+        # No column is sorted at first: the list is in the queue order (import
+        # order, or the most uncertain first when the project asks for it).
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         view.setSortingEnabled(True)
+        self.model.sort_by(queue_sort(self.project))
         view.selectionModel().currentRowChanged.connect(self._on_current_row)
         view.activated.connect(self._on_activated)
 
@@ -240,6 +242,12 @@ class DocumentListPanel(QWidget):
             self.view.scrollTo(index)
         finally:
             self._syncing = False
+
+    def set_queue_order(self, key: str) -> None:
+        """Work through the list in import order (``id``) or most uncertain first
+        (``uncertainty``); a column sort is dropped."""
+        self.view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.model.sort_by(key)
 
     def next_doc_id(self, doc_id: int, step: int = 1) -> int | None:
         """The document ``step`` rows after (negative: before) ``doc_id`` in the

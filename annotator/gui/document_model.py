@@ -20,7 +20,7 @@ from datetime import datetime
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 
-from annotator.services.doclist import DocFilter, DocRow, DocumentQuery
+from annotator.services.doclist import DocFilter, DocRow, DocumentQuery, queue_sort
 from annotator.storage import Project
 
 #: Column ids, in display order, and their header text.
@@ -83,7 +83,7 @@ class DocumentListModel(QAbstractTableModel):
         self.project = project
         self.page_size = page_size
         self.max_pages = max_pages
-        self._query = DocumentQuery(project)
+        self._query = DocumentQuery(project, sort=queue_sort(project))
         self._pages: OrderedDict[int, list[DocRow]] = OrderedDict()
         self._rows = self._query.count()
 
@@ -112,6 +112,13 @@ class DocumentListModel(QAbstractTableModel):
         """Order by a column (``-1``: import order); ties keep import order."""
         key = _SORT_OF_COLUMN[COLUMNS[column][0]] if 0 <= column < len(COLUMNS) else "id"
         descending = order == Qt.SortOrder.DescendingOrder
+        if key == self._query.sort and descending == self._query.descending:
+            return
+        self._reset(self._query.with_changes(sort=key, descending=descending))
+
+    def sort_by(self, key: str, *, descending: bool = False) -> None:
+        """Order by a :data:`~annotator.services.doclist.SORT_KEYS` key that is not
+        a column (the queue order: ``id`` or ``uncertainty``)."""
         if key == self._query.sort and descending == self._query.descending:
             return
         self._reset(self._query.with_changes(sort=key, descending=descending))

@@ -41,6 +41,7 @@ from annotator.gui.retraining import BackgroundRetraining
 from annotator.gui.review import ReviewPanel
 from annotator.gui.status import StatusBar
 from annotator.gui.train_dialog import TrainDialog
+from annotator.services.doclist import QUEUE_ORDER_SETTING, queue_sort
 from annotator.services.session import (
     CHAR_MODE_SETTING,
     AnnotationSession,
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         self.review_dock: QDockWidget | None = None
         self.actions_by_id = build_actions(self)
         self.actions_by_id["annotator.edit.char_mode"].setChecked(self.session.char_mode)
+        self.actions_by_id["annotator.view.uncertain_first"].setChecked(queue_sort(project) == "uncertainty")
         self._update_title()
         self._restore_layout()
         self._refresh_progress()
@@ -295,6 +297,15 @@ class MainWindow(QMainWindow):
         else:
             self.editor.view.setFocus()
 
+    def toggle_uncertainty_order(self) -> None:
+        """Switch the queue between import order and most uncertain first (a
+        project setting, so the next session keeps it)."""
+        on = self.actions_by_id["annotator.view.uncertain_first"].isChecked()
+        self.project.set_setting(QUEUE_ORDER_SETTING, "uncertainty" if on else "import")
+        self.doc_list.set_queue_order("uncertainty" if on else "id")
+        self.statusBar().showMessage("Most uncertain articles first (those suggested so far)" if on else
+                                     "Articles in import order", 8000)
+
     def toggle_char_mode(self) -> None:
         on = self.actions_by_id["annotator.edit.char_mode"].isChecked()
         self.project.set_setting(CHAR_MODE_SETTING, on)
@@ -414,6 +425,7 @@ class MainWindow(QMainWindow):
         self.editor.session = self.session
         self.editor.set_scheme(project.scheme())
         self.editor.view.snapper = None if self.session.char_mode else self.session.snap
+        self.actions_by_id["annotator.view.uncertain_first"].setChecked(queue_sort(project) == "uncertainty")
         self.palette.set_scheme(project.scheme())
         old = self.doc_list
         self.doc_list = self._make_doc_list(project)

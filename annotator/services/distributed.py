@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.model import SpanDraft
 from annotator.core.scheme import Scheme
+from annotator.nlp.uncertainty import certainty
 from annotator.services.memory import drop_overruled, sync_memory
 from annotator.services.suggesting import (
     Progress,
@@ -54,6 +55,7 @@ from annotator.services.suggesting import (
 )
 from annotator.storage import Project
 from annotator.storage.memory import memory_rows
+from annotator.storage.queue import set_certainty
 
 if TYPE_CHECKING:
     from annotator.nlp.suggester import Suggester
@@ -275,7 +277,10 @@ def _store_shard(project: Project, name: str, result: ShardResult, summary: Sugg
     batch = [(doc_id, drop_overruled(project, doc_id, [SpanDraft(*r) for r in records]))
              for doc_id, records, _ in result.records]
     began = time.perf_counter()
-    stored = project.store_suggestion_batch(name, batch)
+    with project.write():
+        stored = project.store_suggestion_batch(name, batch)
+        for doc_id, drafts in batch:
+            set_certainty(project, doc_id, certainty(drafts))
     summary.write_seconds += time.perf_counter() - began
     for (doc_id, drafts), (_, _, n_tokens), n in zip(batch, result.records, stored):
         summary.documents += 1

@@ -2,9 +2,10 @@
 sorted in SQLite so that a project of a million articles never has all its rows
 loaded.
 
-How each order stays cheap (indexes from ``m002_document_list``):
+How each order stays cheap (indexes from ``m002_document_list``, and
+``m005_uncertainty_order`` for ``uncertainty``):
 
-- ``id``, ``title``, ``accepted``, ``suggestions``, ``last_edit``: an index whose
+- ``id``, ``title``, ``accepted``, ``suggestions``, ``last_edit``, ``uncertainty``: an index whose
   implicit rowid tail breaks ties by document id, so ``ORDER BY key, id LIMIT n``
   walks the index and stops after the window. A window far from the start is
   fetched from whichever end of the order is nearer, so an ``OFFSET`` never skips
@@ -33,8 +34,20 @@ from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.model import DOC_STATUSES
 from annotator.storage import Project
 
-#: Sort keys accepted by :class:`DocumentQuery` (``id`` is import order).
-SORT_KEYS: tuple[str, ...] = ("id", "title", "status", "accepted", "suggestions", "last_edit")
+#: Sort keys accepted by :class:`DocumentQuery` (``id`` is import order;
+#: ``uncertainty`` ascending puts the documents the suggester was least sure
+#: about first, see annotator.nlp.uncertainty).
+SORT_KEYS: tuple[str, ...] = ("id", "title", "status", "accepted", "suggestions", "last_edit", "uncertainty")
+
+#: Project setting: the order the annotator works through, ``import`` (default)
+#: or ``uncertainty`` (the most uncertain article next).
+QUEUE_ORDER_SETTING = "queue.order"
+QUEUE_ORDERS = ("import", "uncertainty")
+
+
+def queue_sort(project: Project) -> str:
+    """The document-list sort key of the project's queue order setting."""
+    return "uncertainty" if project.setting(QUEUE_ORDER_SETTING, "import") == "uncertainty" else "id"
 
 #: Span statuses that make a document match a label filter.
 _LABEL_STATUSES = ("accepted", "suggested")
@@ -254,6 +267,7 @@ _ORDERS: dict[str, _Order] = {
     "accepted": _Order("doc_stats s", "s.doc_id", "s.n_accepted"),
     "suggestions": _Order("doc_stats s", "s.doc_id", "s.n_suggested"),
     "last_edit": _Order("doc_stats s", "s.doc_id", "ifnull(s.last_edit, '')"),
+    "uncertainty": _Order("doc_stats s", "s.doc_id", "s.certainty"),
 }
 
 _ROW_SQL = (

@@ -23,9 +23,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotator.core.errors import AnnotatorError
+from annotator.core.model import SpanDraft
 from annotator.core.text import LONG_TEXT
+from annotator.nlp.uncertainty import certainty
 from annotator.services.memory import drop_overruled, sync_memory
 from annotator.storage import Project, open_project
+from annotator.storage.queue import set_certainty
 
 if TYPE_CHECKING:
     from annotator.nlp.suggester import Suggester
@@ -92,8 +95,18 @@ def suggest_document(project: Project, suggester: Suggester, doc_id: int, *, doc
     sync_memory(project, suggester, enabled=memory)
     if doc is None:
         doc = suggester.nlp(project.document(doc_id).text)
-    drafts = drop_overruled(project, doc_id, suggester.drafts(doc))
-    return project.store_suggestions(doc_id, suggester.name, drafts)
+    return store_drafts(project, doc_id, suggester.name, suggester.drafts(doc))
+
+
+def store_drafts(project: Project, doc_id: int, suggester: str, drafts: Sequence[SpanDraft]) -> int:
+    """Store one document's suggestions, less the memory suggestions that a
+    person's decisions there overrule, and how sure they are (for the "most
+    uncertain next" order), in one transaction; returns the number stored."""
+    drafts = drop_overruled(project, doc_id, drafts)
+    with project.write():
+        stored = project.store_suggestions(doc_id, suggester, drafts)
+        set_certainty(project, doc_id, certainty(drafts))
+    return stored
 
 
 
@@ -170,8 +183,7 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
                 summary.cancelled = True
                 break
             began = time.perf_counter()
-            drafts = drop_overruled(project, doc_id, drafts)
-            stored = project.store_suggestions(doc_id, suggester.name, drafts)
+            stored = store_drafts(project, doc_id, suggester.name, drafts)
             summary.write_seconds += time.perf_counter() - began
             summary.documents += 1
             summary.doc_ids.append(doc_id)
@@ -350,7 +362,6 @@ class SuggestAhead:
                         doc = suggester.nlp(text)
                 # A long article goes through in pieces and is not kept.
                 drafts = suggester.suggest_text(text) if doc is None else suggester.drafts(doc)
-                drafts = drop_overruled(project, doc_id, drafts)
                 with self._lock:
                     if generation != self._generation and doc_id not in self._queue:
                         return  # cancelled or no longer wanted: do not write
@@ -359,7 +370,7 @@ class SuggestAhead:
                     del self._docs[old]
                 if doc is not None:
                     self._docs[doc_id] = doc
-                project.store_suggestions(doc_id, suggester.name, drafts)
+                store_drafts(project, doc_id, suggester.name, drafts)
         except KeyError:
             pass  # the document was deleted meanwhile
         self._done[doc_id] = memory_gen

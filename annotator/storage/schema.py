@@ -429,5 +429,14 @@ def m004_dashboard_stats(db: Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m005_uncertainty_order(db: Database) -> None:
+    """How sure the suggester was about each document (1: sure, or not suggested
+    yet; 0: unsure), for the "most uncertain next" order of the document list."""
+    for sql in ("ALTER TABLE doc_stats ADD COLUMN certainty REAL NOT NULL DEFAULT 1",
+                "CREATE INDEX doc_stats_certainty ON doc_stats(certainty)"):
+        db.execute(sql)
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]

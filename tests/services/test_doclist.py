@@ -20,6 +20,7 @@ from annotator.services.doclist import (
     fts_query,
 )
 from annotator.storage import NewDocument
+from annotator.storage.queue import set_certainty
 from annotator.storage.schema import migrations
 from tests.synthetic import generate_synthetic_documents, query_plan
 
@@ -56,6 +57,8 @@ def listed(project):
             "INSERT INTO doc_status (doc_id, annotator, status) VALUES (?, 'someone else', 'done')", (ids[3],)
         )
     generate_synthetic_documents(project, count=240)
+    for doc_id, value in ((ids[6], 0.3), (ids[2], 0.3), (ids[5], 0.8), (ids[0], 0.0)):
+        set_certainty(project, doc_id, value)
     return project
 
 
@@ -63,7 +66,7 @@ def _reference(project):
     """Every document with its sort keys, read plainly (small projects only)."""
     rows = project.conn.execute(
         "SELECT d.id, d.title, d.text, ifnull(ds.status, 'new'), s.n_accepted, s.n_suggested,"
-        " ifnull(s.last_edit, '') FROM documents d JOIN doc_stats s ON s.doc_id = d.id"
+        " ifnull(s.last_edit, ''), s.certainty FROM documents d JOIN doc_stats s ON s.doc_id = d.id"
         " LEFT JOIN doc_status ds ON ds.doc_id = d.id AND ds.annotator = ?",
         (project.annotator,),
     ).fetchall()
@@ -74,7 +77,7 @@ def _reference(project):
         labels.setdefault(doc_id, set()).add(label)
     return [
         {"id": r[0], "title": r[1], "text": r[2], "status": r[3], "accepted": r[4], "suggestions": r[5],
-         "last_edit": r[6], "labels": labels.get(r[0], set())}
+         "last_edit": r[6], "uncertainty": r[7], "labels": labels.get(r[0], set())}
         for r in rows
     ]
 
