@@ -20,7 +20,7 @@ from typing import Any
 import click
 
 from annotator import __version__
-from annotator.core.errors import AnnotatorError
+from annotator.core.errors import AnnotatorError, os_error
 
 PROJECT_OPTION = click.option(
     "--project", "-p", "project_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -37,6 +37,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except AnnotatorError as exc:
             click.secho(f"Error {exc}", fg="red", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            # A file operation the command did not foresee failing (full disk,
+            # read-only, odd path): still a coded error, never a traceback.
+            click.secho(f"Error {os_error(exc, action='read or write a file')}", fg="red", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.secho("Interrupted; everything committed so far is kept.", fg="yellow", err=True)

@@ -59,7 +59,7 @@ class Errors:
     # Suggestions and models (E3xx)
     E301 = "The spaCy pipeline '{name}' could not be loaded: {reason}. Install it (see 'annotator models') or pass a path to a pipeline folder."
     E302 = "The gold file has no article that matches a document of the project (articles are matched by their text)."
-    E303 = "Unknown spaCy pipeline '{name}': it is not installed and is not a folder. Installed: {known}. Use 'auto', 'rules', an installed package or a path to a pipeline folder."
+    E303 = "Unknown spaCy pipeline '{name}': it is neither an installed spaCy pipeline package nor a pipeline folder. Installed: {known}. Use 'auto', 'rules', an installed package or a path to a pipeline folder."
     E304 = "The gazetteer pattern file is invalid: {reason}. Each line must be a JSON object with 'label', 'pattern' and an optional 'id'."
     E305 = "The stance cue lexicon is invalid: {reason}. See the format described at the top of resources/cues.toml."
     E306 = "The project setting '{key}' is invalid: {reason}."
@@ -85,6 +85,7 @@ class Errors:
     E603 = "Unknown component to train: {name}. Known components: {known}."
     E604 = "Nothing could be trained: {reason}."
     E605 = "The folder is not a pipeline trained by annotator (no 'annotator' section in its meta.json): {reason}."
+    E606 = "The folder holds files annotator did not write ({files}); training never deletes them. Pick a new or empty folder, or move those files away."
     E620 = "Too few stance decisions to train a stance model: {found} usable, with the classes {classes}. Accept, correct or write stances of at least two labels first."
     # Team work: merge, assign, agreement, review (E7xx)
     E701 = "The project {path} is both a source and the target of the merge. Merge into a new file (--into TEAM.db)."
@@ -94,6 +95,12 @@ class Errors:
     E705 = "Nothing to compare: {reason}."
     # Reports (E8xx)
     E801 = "The report could not be written: {reason}. Pick a file in a folder you can write to."
+    # Files and disks (E9xx)
+    E901 = "Could not {action}: no space left on the disk ({reason}). Nothing of this step was saved and everything saved before is kept; free some space and try again."
+    E902 = "Could not {action}: permission denied or read-only ({reason}). Pick a file or folder you can write, or change its permissions."
+    E903 = "Could not {action}: the path cannot be used ({reason}). {advice}"
+    E904 = "Could not {action}: the file disappeared while it was being read ({reason}). Nothing of it was imported; check the file is there and run the command again."
+    E905 = "Could not {action}: the disk failed to read or write the project file ({reason}). Everything committed before is kept; check the disk and its free space, then try again."
 
 
 class AnnotatorError(Exception):
@@ -138,6 +145,29 @@ class AnnotatorError(Exception):
 
 
 _CODES = {value: name for name, value in vars(Errors).items() if name[:1] == "E" and name[1:].isdigit()}
+
+
+def os_error(exc: OSError, *, action: str, path: str | Path | None = None) -> AnnotatorError:
+    """A coded error for a failed file operation, chosen by its errno: a full disk
+    (E901), a read-only file or folder (E902), a file that vanished while being
+    read (E904), or a path the system cannot use (E903: a name too long, a file
+    where a folder should be, a special filesystem such as /proc)."""
+    import errno
+
+    where = path if path is not None else exc.filename
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return AnnotatorError(Errors.E901, path=where, action=action, reason=reason)
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return AnnotatorError(Errors.E902, path=where, action=action, reason=reason)
+    advice = {
+        errno.ENAMETOOLONG: "Use a shorter file or folder name (at most 255 bytes each).",
+        errno.ENOTDIR: "A part of the path is a file, not a folder; pick another place.",
+        errno.EEXIST: "A file of that name is in the way; pick another place.",
+        errno.EISDIR: "The path is a folder; give a file name.",
+        errno.ENOENT: "A folder on the way does not exist and cannot be made there; pick another place.",
+    }.get(exc.errno or 0, "Pick another place.")
+    return AnnotatorError(Errors.E903, path=where, action=action, reason=reason, advice=advice)
 
 
 def _code_of(template: str) -> str:

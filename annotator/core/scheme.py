@@ -67,6 +67,9 @@ class Scheme:
         return model_label if self.label("entity", model_label) else None
 
 
+_TOO_DEEP = "it nests arrays or tables too deeply to read (a scheme is at most a few levels deep)"
+
+
 def read_scheme_file(path: str | Path) -> dict[str, Any]:
     """Parse a TOML or JSON scheme/targets file into a dict (no validation)."""
     path = Path(path)
@@ -79,11 +82,15 @@ def read_scheme_file(path: str | Path) -> dict[str, Any]:
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             line = getattr(exc, "lineno", None)
             raise AnnotatorError(Errors.E103, path=path, line=line, kind="JSON", reason=str(exc)) from None
+        except RecursionError:
+            raise AnnotatorError(Errors.E103, path=path, kind="JSON", reason=_TOO_DEEP) from None
     else:
         try:
             data = tomllib.loads(raw.decode("utf-8-sig"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise AnnotatorError(Errors.E103, path=path, kind="TOML", reason=str(exc)) from None
+        except RecursionError:
+            raise AnnotatorError(Errors.E103, path=path, kind="TOML", reason=_TOO_DEEP) from None
     if not isinstance(data, dict):
         raise AnnotatorError(Errors.E101, path=path, reason="the top level must be a table/object")
     return data

@@ -21,6 +21,7 @@ and a ``holder`` relation goes from the holding entity to the stance.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,28 @@ def check_text(text: Any, *, path: Path | str, line: int | None) -> str:
         raise AnnotatorError(Errors.E220, path=path, line=line, field="text", value="\\u0000",
                              expected="text without NUL characters")
     return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_surrogates(value: Any, *, field: str, path: Path | str, line: int | None) -> None:
+    """E220 for a lone surrogate (a broken ``\\ud800`` escape) anywhere in a field,
+    its keys included: neither SQLite nor a UTF-8 file can store one."""
+    stack = [(field, value)]
+    while stack:
+        name, item = stack.pop()
+        if isinstance(item, str):
+            found = _SURROGATE.search(item)
+            if found:
+                raise AnnotatorError(Errors.E220, path=path, line=line, field=name, value=found.group(),
+                                     expected="text without lone surrogates (\\ud800-\\udfff escapes)")
+        elif isinstance(item, dict):
+            for key, sub in item.items():
+                stack.append((f"{name} key", key))
+                stack.append((f"{name}.{key}" if isinstance(key, str) and not _SURROGATE.search(key) else name, sub))
+        elif isinstance(item, list):
+            stack.extend((name, sub) for sub in item)
 
 
 @dataclass(slots=True)
@@ -267,6 +290,9 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     for key, value in obj.items():
         if key not in skip:
             meta.setdefault(key, value)
+
+    for name, value in (("title", title), ("annotator", annotator), ("meta", meta)):
+        _refuse_surrogates(value, field=name, path=path, line=line)
 
     declared = offsets or DEFAULT_UNITS.get(kind, CODEPOINTS)
     drafts, unit, detected, moved = _resolve_units(raws, original, declared, path=path, line=line, scheme=scheme)

@@ -92,9 +92,29 @@ def installed_pipelines() -> list[PipelineInfo]:
 
 
 def is_installed(name: str) -> bool:
+    """Whether ``name`` is an installed spaCy pipeline package.
+
+    Decided from the package's metadata without importing it: a package that
+    registers itself as a spaCy model, or whose files hold a pipeline
+    (``config.cfg`` beside ``meta.json``). Any other installed package (``pip``,
+    ``numpy``) is not a pipeline, and importing it could run its code.
+    """
+    import importlib.metadata
+
     import spacy.util
 
-    return name in spacy.util.get_installed_models() or spacy.util.is_package(name)
+    if name in spacy.util.get_installed_models():
+        return True
+    try:
+        files = importlib.metadata.distribution(name).files or []
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return False
+    folders: dict[str, set[str]] = {}
+    for file in files:
+        parts = file.parts
+        if parts and parts[-1] in ("config.cfg", "meta.json"):
+            folders.setdefault("/".join(parts[:-1]), set()).add(parts[-1])
+    return any(found == {"config.cfg", "meta.json"} for found in folders.values())
 
 
 def resolve(model: str | None) -> str:
@@ -224,11 +244,14 @@ def load_pipeline(model: str | None = AUTO, *, patterns: list[dict[str, Any]] | 
     target = resolve(model)
     if target == RULES:
         return rules_pipeline(patterns=patterns)
+    # A name must be an installed pipeline package or a pipeline folder before
+    # spaCy imports it: importing any other package (``pip``) would run its code.
+    target = check_model_setting(target)
     import spacy
 
     try:
         nlp = spacy.load(target)
-    except (OSError, ImportError, ValueError) as exc:
+    except Exception as exc:  # noqa: BLE001 (a pipeline's own code can raise anything: E301 says what)
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AnnotatorError(Errors.E301, name=target, reason=reason) from None
     name, version, labels = describe_nlp(nlp)

@@ -92,6 +92,9 @@ class DocRow:
 # -- full-text search -----------------------------------------------------------
 
 _OPERATORS = ("OR", "AND", "NOT")
+#: Parentheses nest at most this deep in a search (the parser recurses per level,
+#: and FTS5 refuses expressions nested much deeper).
+MAX_SEARCH_DEPTH = 32
 
 
 def _quote(term: str) -> str:
@@ -108,13 +111,19 @@ def _lex(text: str) -> list[tuple[str, str]]:
     Terms come out already quoted for FTS5, so no user character is ever read as
     FTS5 syntax (column filters, ``NEAR``, ``^``, ``+``...).
     """
+    if "\x00" in text:
+        raise AnnotatorError(Errors.E501, reason="the text holds a NUL character; type or paste words only")
     tokens: list[tuple[str, str]] = []
     i, n = 0, len(text)
+    depth = 0
     while i < n:
         ch = text[i]
         if ch.isspace():
             i += 1
         elif ch in "()":
+            depth += 1 if ch == "(" else -1
+            if depth > MAX_SEARCH_DEPTH:
+                raise AnnotatorError(Errors.E501, reason=f"parentheses nest deeper than {MAX_SEARCH_DEPTH} levels")
             tokens.append((ch, ch))
             i += 1
         elif ch == '"':

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from annotator.core.errors import AnnotatorError, Errors
+from annotator.core.errors import AnnotatorError, Errors, os_error
+from annotator.core.files import clean_stale_parts, create_part_file
 from annotator.core.model import ADJUDICATED, Span
 from annotator.formats.export import (
     REPORT_NAME,
@@ -236,7 +237,10 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
     exp = get_exporter(format)
     if not 0.0 < split < 1.0:
         raise AnnotatorError(Errors.E404, value=split)
-    folder, filename = resolve_output(out, format=format)
+    try:
+        folder, filename = resolve_output(out, format=format)
+    except OSError as exc:
+        raise os_error(exc, action="use the output path", path=out) from None
     project.quick_check()  # a damaged file says E006 here, not a traceback half-way
     layers = team_layers(project) if annotator is None else None
     only = None if doc_ids is None else set(doc_ids)
@@ -251,7 +255,12 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
     train_ids, dev_ids = split_documents(doc_ids, split=split, seed=seed)
     if format == "spacy" and (not train_ids or not dev_ids):
         raise AnnotatorError(Errors.E406, found=len(doc_ids))
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        check_writable(folder)
+    except OSError as exc:
+        raise os_error(exc, action="create the output folder", path=folder) from None
+    clean_stale_parts(folder)
     report_path = inside(folder, REPORT_NAME)
     scheme = project.scheme()
     lang = tokenizer_language(project.setting("model", "auto")) if exp.tokenized else "en"
@@ -286,7 +295,10 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
             if progress is not None:
                 progress(done, total, document.title)
 
-    files = exp.write(items(), folder=folder, options=options, report=report, nlp=nlp)
+    try:
+        files = exp.write(items(), folder=folder, options=options, report=report, nlp=nlp)
+    except OSError as exc:
+        raise os_error(exc, action=f"write the export into {folder} (no file of it was left half-written)") from None
     summary = ExportSummary(
         format=format, folder=folder, documents=report.documents,
         train_documents=len(train_ids) if format == "spacy" else report.documents,
@@ -295,9 +307,20 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
         overlaps=report.overlaps, not_aligned=report.not_aligned, snapped=report.snapped, files=list(files),
         report_path=report_path, tokenizer=f"spacy.blank({lang!r})" if exp.tokenized else None, extra=report.extra,
     )
-    with atomic_text(report_path) as fh:
-        fh.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    try:
+        with atomic_text(report_path) as fh:
+            fh.write(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    except OSError as exc:
+        raise os_error(exc, action="write the export report (the data files were written)",
+                       path=report_path) from None
     return summary
+
+
+def check_writable(folder: Path) -> None:
+    """Raise the ``OSError`` of creating a file in ``folder`` (read-only, full, /proc)
+    before any document is read: a temporary file is made and removed."""
+    probe = create_part_file(folder / "write-test")
+    probe.unlink()
 
 
 def formats() -> list[tuple[str, str]]:

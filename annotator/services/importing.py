@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from annotator.core.errors import AnnotatorError, Errors
+from annotator.core.errors import AnnotatorError, Errors, os_error
 from annotator.core.text import text_hash
 from annotator.formats.readers import MAX_RECORD_BYTES, READERS, detect_format, iter_files
 from annotator.formats.records import Record
@@ -60,6 +61,49 @@ class ImportCancelled(Exception):
     pass
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # gone already: reading it says so (E904)
+
+
+def _default_report_path(project: Project) -> Path:
+    base = project.path if project.path else Path("project.db")
+    return base.with_name(base.stem + ".import-report.jsonl")
+
+
+def check_writable(path: Path, *, action: str) -> None:
+    """Make sure ``path`` can be written before anything is imported, so a bad
+    place (a read-only folder, a name too long, /proc) is refused while the project
+    is still unchanged. A file made only to try is removed again."""
+    existed = path.exists()
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise os_error(exc, action=action, path=path) from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+@contextmanager
+def _vanished(path: Path, skip_invalid: bool, summary: ImportSummary, report_rows: list[dict[str, object]]
+              ) -> Iterator[None]:
+    """A file deleted (or moved) while the import reads it: E904, and nothing of it
+    is imported (its transaction is rolled back); with ``skip_invalid`` the other
+    files go on and the report lists it."""
+    try:
+        yield
+    except FileNotFoundError as exc:
+        error = AnnotatorError(Errors.E904, path=path, action="import the file", reason=exc.strerror or "gone")
+        if not skip_invalid:
+            raise error from None
+        summary.invalid += 1
+        summary.errors.append(error)
+        report_rows.append(error.to_dict())
+
+
 def _new_document(record: Record) -> NewDocument:
     meta = dict(record.meta)
     if record.path and "source" not in meta:
@@ -87,8 +131,12 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
     its entity file), never a second copy.
     """
     files = [f for p in paths for f in iter_files(Path(p))]
-    total_bytes = sum(f.stat().st_size for f in files) or 1
+    sizes = {f: _size(f) for f in files}
+    total_bytes = sum(sizes.values()) or 1
     summary = ImportSummary()
+    if skip_invalid:
+        report_path = Path(report_path) if report_path is not None else _default_report_path(project)
+        check_writable(report_path, action="write the import report")
     scheme = project.scheme()
     done_bytes = 0
     report_rows: list[dict[str, object]] = []
@@ -98,7 +146,7 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
         read = READERS[fmt]
         summary.files += 1
         summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
-        with project.write():
+        with _vanished(path, skip_invalid, summary, report_rows), project.write():
             for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
                                     offsets=offsets):
                 if cancelled is not None and cancelled():
@@ -143,17 +191,18 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
                 summary.moved += item.moved
                 summary.merged_duplicates += item.merged
                 summary.relations_in_meta += item.relations_in_meta
-        done_bytes += path.stat().st_size
+        done_bytes += sizes[path]
         if progress is not None:
             progress(done_bytes, total_bytes, str(path))
     if report_rows:
-        if report_path is None:
-            base = project.path if project.path else Path("project.db")
-            report_path = base.with_name(base.stem + ".import-report.jsonl")
-        report_path = Path(report_path)
-        with report_path.open("w", encoding="utf-8") as fh:
-            for row in report_rows:
-                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        report_path = Path(report_path) if report_path is not None else _default_report_path(project)
+        try:
+            with report_path.open("w", encoding="utf-8") as fh:
+                for row in report_rows:
+                    fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise os_error(exc, action=f"write the import report (the {summary.imported} article(s) "
+                                       "were imported)", path=report_path) from None
         summary.report_path = report_path
     summary.doc_ids.sort()
     return summary

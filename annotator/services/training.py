@@ -33,9 +33,10 @@ of a training document; a document seen twice counts twice).
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import shutil
-import tempfile
 import threading
 import time
 import uuid
@@ -46,7 +47,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from annotator.core.errors import AnnotatorError, Errors
+from annotator.core.errors import AnnotatorError, Errors, os_error
+from annotator.core.files import clean_stale_training_folders, make_training_folder
 from annotator.nlp.suggester import STANCE_COMPONENT
 from annotator.storage import Project
 
@@ -361,19 +363,94 @@ def _next_version(folder: Path, name: str) -> str:
     return f"0.{max(taken, default=0) + 1}.0"
 
 
-def _check_replaceable(target: Path) -> None:
-    """A chosen output folder is replaced only when it is empty or a pipeline this
-    module saved: never a folder of the user's other files."""
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        try:
-            import json
+#: What spaCy writes into a pipeline folder besides one folder per component.
+_PIPELINE_ENTRIES = {"config.cfg", "meta.json", "tokenizer", "vocab"}
 
-            ours = "annotator" in json.loads((target / "meta.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            ours = False
-        if not ours:
-            raise AnnotatorError(Errors.E605, path=target,
-                                 reason="it exists and holds other files; pick a new or empty folder")
+
+def _files_under(folder: Path) -> list[str]:
+    """Every file and link under ``folder``, as sorted POSIX paths relative to it."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        rel = Path(root).relative_to(folder)
+        found.extend((rel / name).as_posix() for name in files)
+        found.extend((rel / name).as_posix() for name in dirs if (Path(root) / name).is_symlink())
+    return sorted(found)
+
+
+def _foreign_files(target: Path) -> list[str]:
+    """Files in an existing output folder that a pipeline of ours did not write.
+
+    A pipeline saved by :func:`train` lists its files in ``meta.json``
+    (``annotator.files``); for one saved before that list existed, spaCy's own
+    layout (config, meta, tokenizer, vocab and one folder per component) counts.
+    Anything else is the user's. Raises E605 when the folder is not ours at all.
+    """
+    try:
+        meta = json.loads((target / "meta.json").read_text(encoding="utf-8"))
+        ours = isinstance(meta, dict) and isinstance(meta.get("annotator"), dict)
+    except (OSError, ValueError):
+        ours = False
+    if not ours:
+        raise AnnotatorError(Errors.E605, path=target,
+                             reason="it exists and holds other files; pick a new or empty folder")
+    listed = meta["annotator"].get("files")
+    present = _files_under(target)
+    if isinstance(listed, list):
+        known = set(listed) | {"meta.json"}
+        return [f for f in present if f not in known]
+    entries = _PIPELINE_ENTRIES | set(meta.get("pipeline") or []) | set(meta.get("components") or []) \
+        | set(meta.get("disabled") or [])
+    return [f for f in present if f.split("/", 1)[0] not in entries]
+
+
+def _check_replaceable(target: Path) -> None:
+    """A chosen output folder is replaced only when it is empty or holds nothing
+    but a pipeline this module saved: never a file of the user's (E605, E606)."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise AnnotatorError(Errors.E605, path=target, reason="it is a file; pick a new or empty folder")
+    if not any(target.iterdir()):
+        return
+    foreign = _foreign_files(target)
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+        raise AnnotatorError(Errors.E606, path=target, files=shown)
+
+
+def _swap_in(staging: Path, target: Path, work: Path) -> None:
+    """Put the finished pipeline at ``target`` by renames in one folder: an old
+    pipeline of ours moves into the work folder (removed with it) only after it was
+    checked again to hold nothing else, and comes back if the new one cannot move
+    in. The user never sees a half-written or missing pipeline."""
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    _check_replaceable(target)  # again: files may have been added while training ran
+    old = work / "replaced"
+    if not any(target.iterdir()):
+        target.rmdir()
+        os.replace(staging, target)
+        return
+    os.replace(target, old)
+    foreign = _foreign_files(old)
+    if foreign:  # added between the check and the move: give the folder back untouched
+        os.replace(old, target)
+        raise AnnotatorError(Errors.E606, path=target, files=", ".join(foreign[:5]))
+    try:
+        os.replace(staging, target)
+    except OSError:
+        os.replace(old, target)
+        raise
+
+
+def _record_files(folder: Path) -> None:
+    """List the saved pipeline's files in its meta.json (``annotator.files``), so a
+    later run into the same folder can tell them from the user's."""
+    meta_path = folder / "meta.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta.setdefault("annotator", {})["files"] = [f for f in _files_under(folder) if f != "meta.json"]
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _fix_saved_config(path: Path) -> None:
@@ -466,8 +543,12 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
         _check_replaceable(target)
     summary = TrainSummary(target, name, version, base, [], datetime.now(UTC).isoformat(timespec="seconds"),
                            documents=len(done))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".training-", dir=target.parent))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_training_folders(target.parent)
+        work = make_training_folder(target.parent)
+    except OSError as exc:
+        raise os_error(exc, action="create the pipeline folder", path=target) from None
     try:
         report("export", f"exporting {len(done)} finished documents")
         data = work / "data"
@@ -581,9 +662,8 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
         staging = work / "pipeline"
         pipeline.to_disk(staging)
         _fix_saved_config(staging)
-        if target.exists():
-            shutil.rmtree(target)
-        shutil.move(str(staging), target)
+        _record_files(staging)
+        _swap_in(staging, target, work)
         return summary
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -614,7 +694,6 @@ def use_model(project: Project, *, model_path: str | Path) -> str:
 def load_summary(model_path: str | Path) -> TrainSummary:
     """The :class:`TrainSummary` recorded in a trained pipeline's ``meta.json`` (E605
     for a folder that annotator did not train)."""
-    import json
 
     path = Path(model_path)
     try:

@@ -120,6 +120,28 @@ def _quick_check(conn: sqlite3.Connection, path: Path | None) -> None:
         raise AnnotatorError(Errors.E006, path=path, reason="; ".join(problems)[:300])
 
 
+# SQLite's primary result codes for "cannot write here".
+_SQLITE_PERM, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_FULL, _SQLITE_CANTOPEN = 3, 8, 10, 13, 14
+
+
+def storage_error(exc: sqlite3.Error, path: Path | None, *, action: str) -> AnnotatorError | None:
+    """A coded error for an SQLite failure that is not damage: a full disk (E901),
+    a project file or folder that cannot be written (E902: SQLite needs to
+    create the ``-wal`` and ``-shm`` files beside the project), or a failed read or
+    write (E905: a file size limit, a failing disk). None for others."""
+    code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+    reason = str(exc)
+    if code == _SQLITE_FULL:
+        return AnnotatorError(Errors.E901, path=path, action=action, reason=reason)
+    if code == _SQLITE_IOERR:
+        return AnnotatorError(Errors.E905, path=path, action=action, reason=reason)
+    writable = path is None or (os.access(path.parent, os.W_OK) and (not path.exists() or os.access(path, os.W_OK)))
+    if code in (_SQLITE_PERM, _SQLITE_READONLY) or (code == _SQLITE_CANTOPEN and not writable):
+        where = "the project's folder" if path is not None and not os.access(path.parent, os.W_OK) else "the project file"
+        return AnnotatorError(Errors.E902, path=path, action=action, reason=f"{where} is read-only: {reason}")
+    return None
+
+
 def _check_existing_file(path: Path) -> None:
     """Refuse a file that is not one of our projects, a damaged one or one we
     could not take over without changing it, before anything writes to it.
@@ -161,7 +183,8 @@ def _check_existing_file(path: Path) -> None:
         if _file_size_with_wal(path) <= QUICK_CHECK_MAX_BYTES:
             _quick_check(ro, path)
     except sqlite3.DatabaseError as exc:
-        raise AnnotatorError(Errors.E006, path=path, reason=str(exc)) from None
+        raise storage_error(exc, path, action="open the project") or AnnotatorError(
+            Errors.E006, path=path, reason=str(exc)) from None
     finally:
         ro.close()
 
@@ -188,7 +211,8 @@ def open_project(path: str | Path, *, create: bool = False, scheme: Scheme | Non
         project._initialise(seed_scheme=scheme)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise AnnotatorError(Errors.E006, path=path, reason=str(exc)) from None
+        raise storage_error(exc, path, action="open the project") or AnnotatorError(
+            Errors.E006, path=path, reason=str(exc)) from None
     except BaseException:
         conn.close()
         raise
@@ -275,16 +299,22 @@ class Project:
             with self.db.atomic():
                 yield self.db
             return
-        self._with_busy_retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
         try:
-            with self.db.atomic():
-                yield self.db
-        except BaseException:
+            self._with_busy_retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+            try:
+                with self.db.atomic():
+                    yield self.db
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.rollback()
+                raise
+            else:
+                self._with_busy_retry(self.conn.commit)
+        except sqlite3.OperationalError as exc:
             if self.conn.in_transaction:
                 self.conn.rollback()
-            raise
-        else:
-            self._with_busy_retry(self.conn.commit)
+            # A full disk or a read-only file: the transaction is rolled back whole.
+            raise storage_error(exc, self.path, action="save to the project") or exc from None
 
     def _log(self, action: str, *, doc_id: int | None = None, span_id: int | None = None,
              before: Any = None, after: Any = None) -> None:

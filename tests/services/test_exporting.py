@@ -238,3 +238,33 @@ def test_a_large_export_is_sharded_into_folders_that_spacy_reads_and_trains_on(p
         assert _corpus_docs(out / part) == _corpus_docs(tmp_path / "whole" / f"{part}.spacy")
     train = _spacy("train", "config.cfg", "--training.max_steps", "4", "--training.eval_frequency", "2", cwd=out)
     assert train.returncode == 0, train.stdout[-3000:] + train.stderr[-3000:]
+
+
+def test_stale_part_files_of_a_killed_export_are_cleaned_and_files_follow_the_umask(project, tmp_path):
+    import os
+
+    from tests.reliability.leftovers import killed_leftover
+
+    fill_project(project, articles(3))
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = killed_leftover("part", out / "annotations.jsonl")
+    foreign = out / ".annotations.jsonl.mine.part"  # not named by us: never touched
+    foreign.write_text("mine", encoding="utf-8")
+    old = os.umask(0o022)
+    try:
+        summary = exporting.export(project, format="jsonl", out=out)
+    finally:
+        os.umask(old)
+    assert not stale.exists() and foreign.read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in out.iterdir()) == [".annotations.jsonl.mine.part", "annotations.jsonl",
+                                                     "export-report.json"]
+    for path in [*summary.files, summary.report_path]:
+        assert path.stat().st_mode & 0o777 == 0o644  # 0666 minus the umask, not 0600
+    os.umask(0o007)
+    try:
+        exporting.export(project, format="spacy", out=tmp_path / "spacy")
+    finally:
+        os.umask(old)
+    modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "spacy").iterdir()}
+    assert modes and set(modes.values()) == {0o660}, modes

@@ -275,3 +275,37 @@ def test_trained_stance_classifier_relabels_the_rules_proposals(trained):
         assert 0.0 <= d.score <= 1.0
         assert d.cue.startswith(f"model {suggester.pipeline.name}:") and "rules:" in d.cue
         assert d.origin.endswith(" stance") and summary.package in d.origin
+
+
+def test_retraining_into_the_same_folder_swaps_but_never_deletes_user_files(tmp_path):
+    import spacy
+
+    from tests.reliability.leftovers import killed_leftover
+
+    project = _project_with(tmp_path, training.MIN_DOCUMENTS)
+    out = tmp_path / "models" / "mine"
+    try:
+        first = training.train(project, components=["ner"], max_steps=2, out_dir=out)
+        listed = json.loads((out / "meta.json").read_text(encoding="utf-8"))["annotator"]["files"]
+        assert "config.cfg" in listed and any(f.startswith("ner/") for f in listed)
+        stale = killed_leftover("training", out.parent)  # a run killed with SIGKILL
+        foreign = out.parent / ".training-mine"  # not named by us: never touched
+        foreign.mkdir()
+        # Again into the same folder: the old pipeline (ours, nothing else) is swapped out.
+        second = training.train(project, components=["ner"], max_steps=2, out_dir=out)
+        assert spacy.load(out).pipe_names == ["tok2vec", "ner"]
+        assert not stale.exists() and foreign.exists()
+        assert sorted(p.name for p in out.parent.iterdir()) == [".training-mine", "mine"]
+        # A file of the user's in it (even inside a component folder): refused, nothing deleted.
+        (out / "notes.txt").write_text("my notes", encoding="utf-8")
+        (out / "ner" / "mine.bin").write_bytes(b"\x00\x01")
+        before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+        with pytest.raises(AnnotatorError) as info:
+            training.train(project, components=["ner"], max_steps=2, out_dir=out)
+    finally:
+        project.close()
+    assert first.model_path == second.model_path == out
+    assert info.value.code == "E606" and "notes.txt" in str(info.value) and "ner/mine.bin" in str(info.value)
+    after = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in out.parent.iterdir()) == [".training-mine", "mine"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from annotator.core.errors import AnnotatorError, Errors
+from annotator.core.files import create_part_file
 from annotator.core.model import Document, Span
 from annotator.core.scheme import Scheme
 from annotator.core.text import LONG_TEXT, sentence_chunks
@@ -177,11 +177,13 @@ def inside(folder: Path, name: str | Path) -> Path:
 
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it only when the block succeeds."""
+    """A temporary path beside ``path`` that replaces it only when the block succeeds.
+
+    The hidden ``.part`` file is named for this process (a later export removes it
+    if a kill left it behind) and gets the umask's permissions, as ``path`` will.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = create_part_file(path)
     try:
         yield tmp
         os.replace(tmp, path)
