@@ -19,9 +19,10 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from annotator.core.errors import AnnotatorError
 from annotator.services.session import Change, Command
 
-__all__ = ["DecisionCommand", "push_decision"]
+__all__ = ["RETRYABLE", "DecisionCommand", "push_decision"]
 
 
 class DecisionCommand(QUndoCommand):
@@ -55,10 +56,30 @@ class DecisionCommand(QUndoCommand):
         self._apply(change)
 
 
+#: Codes of a write that can succeed when tried again: the project was busy, the
+#: disk full, the file read-only for a moment, or a read or write failed.
+RETRYABLE = frozenset({"E005", "E901", "E902", "E905"})
+
+
 def push_decision(stack: QUndoStack, command: Command, apply: Callable[[Change], None], *,
-                  on_error: Callable[[BaseException], None] | None = None) -> Change:
-    """Do ``command`` (durable on return), show it, and push it on ``stack``."""
-    change = command.do()
+                  on_error: Callable[[BaseException], None] | None = None,
+                  retry: Callable[[AnnotatorError], bool] | None = None) -> Change | None:
+    """Do ``command`` (durable on return), show it, and push it on ``stack``.
+
+    A write that fails for a reason that can pass (:data:`RETRYABLE`: a full disk,
+    a busy project) is offered to ``retry``, which says whether to try again (after
+    the user freed some space, say); the decision is never dropped silently. When
+    ``retry`` gives up, nothing was saved or shown, and None is returned.
+    """
+    while True:
+        try:
+            change = command.do()
+            break
+        except AnnotatorError as exc:
+            if retry is None or exc.code not in RETRYABLE:
+                raise
+            if not retry(exc):
+                return None
     stack.push(DecisionCommand(command, apply, on_error=on_error, done=True))
     apply(change)
     return change

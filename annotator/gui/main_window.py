@@ -263,8 +263,26 @@ class MainWindow(QMainWindow):
 
     # -- decisions ----------------------------------------------------------------------
 
-    def _push(self, command: Command) -> Change:
-        return push_decision(self.undo_stack, command, self.editor.apply_change, on_error=self._decision_failed)
+    def _push(self, command: Command) -> Change | None:
+        return push_decision(self.undo_stack, command, self.editor.apply_change, on_error=self._decision_failed,
+                             retry=self._retry_decision)
+
+    def _retry_decision(self, exc: AnnotatorError) -> bool:
+        """Ask whether to try a decision that could not be saved again (full disk,
+        busy project): Retry once the cause is gone, or Discard it knowingly."""
+        self.statusBar().showMessage(f"The decision could not be saved: [{exc.code}] {exc.message}", 10_000)
+        box = QMessageBox(self)
+        box.setObjectName("DecisionNotSavedDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(f"Annotator — could not be saved ({exc.code})")
+        box.setText(f"The decision could not be saved.\n\n[{exc.code}] {exc.message}")
+        box.setInformativeText("Everything saved before is kept. Free some space or close the other program, "
+                               "then press Retry; Discard drops only this decision.")
+        retry = box.addButton("Retry", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Discard", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(retry)
+        box.exec()
+        return box.clickedButton() is retry
 
     def _decision_failed(self, exc: BaseException) -> None:
         self.statusBar().showMessage(f"Could not save: {exc}", 10_000)
