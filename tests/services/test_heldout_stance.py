@@ -2,7 +2,7 @@
 
 Cold start: a new project, the default pipeline, nothing trained on these articles.
 The thresholds sit just under the figures the rules reach (in-domain: candidate
-recall 0.891, accuracy 0.625; new topic: recall 0.736, accuracy 0.491), so a change
+recall 0.953, accuracy 0.656; new topic: recall 0.736, accuracy 0.491), so a change
 that loses recall or label accuracy on text the rules were not written from fails.
 """
 
@@ -20,7 +20,7 @@ from annotator.services.projects import load_scheme
 
 HELDOUT = Path(__file__).resolve().parent.parent / "heldout"
 GUARDS = {  # set: (targets file, min candidate recall, min accuracy)
-    "ukraine": (None, 0.87, 0.60),
+    "ukraine": (None, 0.93, 0.63),
     "newtopic": (HELDOUT / "newtopic" / "targets.toml", 0.72, 0.47),
 }
 
