@@ -42,9 +42,10 @@ def main() -> None:
         replay_gold(project, ROOT / "sample_corpus/gold.jsonl", suggester=suggester)
         trained = train_from_project(project, save=False, use=False)
         project.close()
-        print(f"stance model: trained on {trained.train} sample-corpus decisions in "
-              f"{time.perf_counter() - started:.1f} s; on its {trained.heldout} held-out decisions the model "
-              f"scores {trained.model_accuracy:.3f}, the rules {trained.rules_accuracy:.3f}")
+        print(f"stance model: {trained.train} sample-corpus decisions, replayed and trained in "
+              f"{time.perf_counter() - started:.1f} s; on the stance labels of its {trained.heldout} held-out "
+              f"decisions the model with the rules labels {trained.model_accuracy:.3f} right, the rules alone "
+              f"{trained.rules_accuracy:.3f}")
     print(f"{'set':<36} {'mode':<11} {'recall':>7} {'acc':>7} {'mF1':>7} {'holder':>7} {'time':>7}")
     for name, (gold, targets) in SETS.items():
         scheme = load_scheme(targets=targets)

@@ -97,16 +97,11 @@ class StanceModel:
         probs = self.score([(d.target or "", text[d.start:d.end]) for d in stances])
         new: dict[int, SpanDraft] = {}
         for d, p in zip(stances, probs):
-            choices = {k: v for k, v in p.items() if k in allowed}
-            if not choices:
+            picked = combine_label(d.label, d.score, p, allowed, combine)
+            if picked is None:
                 continue
-            label, prob = max(choices.items(), key=lambda kv: kv[1])
+            chosen, chosen_p = picked
             none = p.get(NO_STANCE, 0.0)
-            rules_unsure = (d.score or 0.0) <= 0.3
-            if combine == "model" or prob >= 0.5 or rules_unsure or d.label not in choices:
-                chosen, chosen_p = label, prob
-            else:
-                chosen, chosen_p = d.label, choices[d.label]
             score = round(max(0.01, min(0.99, chosen_p * (1.0 - none))), 4)
             new[id(d)] = replace(d, label=chosen, score=score,
                                  cue=f"{self.name}: {chosen} {chosen_p:.2f} (rules: {d.label}, {d.cue})",
@@ -138,6 +133,19 @@ class StanceModel:
         labels = tuple(meta.pop("labels", ()))
         examples = int(meta.pop("examples", 0))
         return cls(nlp, labels, examples, meta)
+
+
+def combine_label(rules_label: str | None, rules_score: float | None, probs: dict[str, float],
+                  allowed: set[str] | Sequence[str], combine: str) -> tuple[str, float] | None:
+    """The label (and its probability) a candidate gets: see :meth:`StanceModel.rescore`."""
+    choices = {k: v for k, v in probs.items() if k in allowed and k != NO_STANCE}
+    if not choices:
+        return None
+    label, prob = max(choices.items(), key=lambda kv: kv[1])
+    rules_unsure = rules_label is None or (rules_score or 0.0) <= 0.3
+    if combine == "model" or prob >= 0.5 or rules_unsure or rules_label not in choices:
+        return label, prob
+    return rules_label, choices[rules_label]
 
 
 def train_stance_model(examples: Sequence[StanceExample], *, labels: Sequence[str], epochs: int = 12,

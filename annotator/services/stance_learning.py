@@ -31,6 +31,7 @@ from annotator.nlp.stance_model import (
     NO_STANCE,
     StanceExample,
     StanceModel,
+    combine_label,
     train_stance_model,
 )
 from annotator.storage import Project
@@ -46,6 +47,7 @@ class Decision:
     doc_id: int
     example: StanceExample
     rules_label: str | None
+    rules_score: float | None = None
 
 
 @dataclass
@@ -83,16 +85,17 @@ def stance_decisions(project: Project, *, doc_ids: Sequence[int] | None = None) 
         text = document.text
         for s in accepted:
             if _suggested(s):
-                rules = s.label  # the suggestion itself was accepted
+                rules, score = s.label, s.score  # the suggestion itself was accepted
             else:
                 prior = [p for p in suggestions if p.target == s.target and p.overlaps(s)]
-                rules = prior[0].label if prior else None
-            out.append(Decision(document.id, StanceExample(text[s.start:s.end], s.target or "", s.label), rules))
+                rules, score = (prior[0].label, prior[0].score) if prior else (None, None)
+            out.append(Decision(document.id, StanceExample(text[s.start:s.end], s.target or "", s.label), rules,
+                                score))
         for s in suggestions:
             if s.status != "rejected" or any(a.target == s.target and a.overlaps(s) for a in accepted):
                 continue
             out.append(Decision(document.id, StanceExample(text[s.start:s.end], s.target or "", NO_STANCE),
-                                s.label))
+                                s.label, s.score))
     return out
 
 
@@ -141,11 +144,13 @@ def train_from_project(project: Project, *, heldout: float = 0.2, seed: int = 0,
     model = train_stance_model([d.example for d in train], labels=labels, epochs=epochs, seed=seed,
                                progress=progress, cancelled=cancelled)
     # Compared on what the suggestion list shows: the label of each held-out stance
-    # people gave (a rejected candidate keeps its place in the list either way).
+    # people gave (a rejected candidate keeps its place in the list either way), as
+    # the model labels it combined with the rules the way the suggestions would be.
     labelled = [d for d in held if d.example.label != NO_STANCE]
     if labelled:
         probs = model.score([(d.example.target, d.example.sentence) for d in labelled])
-        predicted = [max(((k, v) for k, v in p.items() if k != NO_STANCE), key=lambda kv: kv[1])[0] for p in probs]
+        predicted = [(combine_label(d.rules_label, d.rules_score, p, labels, combine) or ("", 0.0))[0]
+                     for d, p in zip(labelled, probs)]
         report.model_accuracy = sum(p == d.example.label for p, d in zip(predicted, labelled)) / len(labelled)
         report.rules_accuracy = sum(d.rules_label == d.example.label for d in labelled) / len(labelled)
     else:
