@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +21,7 @@ from typing import Any
 import click
 
 from annotator import __version__
-from annotator.core.errors import AnnotatorError, os_error
+from annotator.core.errors import AnnotatorError, Errors, os_error
 
 PROJECT_OPTION = click.option(
     "--project", "-p", "project_path", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -37,6 +38,14 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
         except AnnotatorError as exc:
             click.secho(f"Error {exc}", fg="red", err=True)
+            sys.exit(1)
+        except sqlite3.Error as exc:
+            # An SQLite failure no service turned into a coded error yet.
+            from annotator.storage.project import storage_error
+
+            error = storage_error(exc, None, action="use the project") or AnnotatorError(
+                Errors.E905, action="use the project", reason=str(exc))
+            click.secho(f"Error {error}", fg="red", err=True)
             sys.exit(1)
         except OSError as exc:
             # A file operation the command did not foresee failing (full disk,

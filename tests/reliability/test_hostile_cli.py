@@ -271,7 +271,7 @@ def test_a_read_only_project_is_refused_as_read_only_not_damaged(tmp_path, where
     unchanged(db, before)
 
 
-def test_export_into_a_read_only_folder_is_e702(tmp_path, db):
+def test_export_into_a_read_only_folder_is_e902(tmp_path, db):
     out = tmp_path / "shared"
     out.mkdir()
     before = digest(db)
@@ -285,7 +285,7 @@ def test_export_into_a_read_only_folder_is_e702(tmp_path, db):
 # -- full disks -----------------------------------------------------------------------------
 
 
-def test_import_onto_a_full_disk_is_e701_and_keeps_the_project(tmp_path):
+def test_import_onto_a_full_disk_is_e901_and_keeps_the_project(tmp_path):
     with tmpfs(tmp_path / "disk", "2m") as disk:
         db = make_project(disk, done=1)
         before = digest(db)
@@ -303,7 +303,7 @@ def test_import_onto_a_full_disk_is_e701_and_keeps_the_project(tmp_path):
         unchanged(db, before)
 
 
-def test_export_onto_a_full_disk_is_e701_and_leaves_no_part_file(tmp_path, db):
+def test_export_onto_a_full_disk_is_e901_and_leaves_no_part_file(tmp_path, db):
     before = digest(db)
     with tmpfs(tmp_path / "disk", "1m") as disk:
         fill_disk(disk)
@@ -313,7 +313,7 @@ def test_export_onto_a_full_disk_is_e701_and_leaves_no_part_file(tmp_path, db):
     unchanged(db, before)
 
 
-def test_export_over_a_file_size_limit_is_e701_and_leaves_no_part_file(tmp_path):
+def test_export_over_a_file_size_limit_is_e901_and_leaves_no_part_file(tmp_path):
     """Works without root: the child process may write files of 64 KB at most
     (room for the project's -shm file, not for the export)."""
     db = make_project(tmp_path / "proj", done=6, repeat=40)
@@ -326,7 +326,7 @@ def test_export_over_a_file_size_limit_is_e701_and_leaves_no_part_file(tmp_path)
     unchanged(db, before)
 
 
-def test_a_decision_on_a_full_disk_is_e701_and_the_retry_saves_it(tmp_path):
+def test_a_decision_on_a_full_disk_is_e901_and_the_retry_saves_it(tmp_path):
     with tmpfs(tmp_path / "disk", "2m") as disk:
         db = make_project(disk)
         with open_project(db, annotator="ana") as project:
