@@ -312,8 +312,9 @@ class TargetMatcher:
         self._keyword: list[tuple[str, re.Pattern[str]]] = []
         self._names: list[tuple[str, tuple[str, ...], str]] = []
         for t in self.targets:
-            if t.aliases:
-                self._alias.append((t.name, _compile(t.aliases)))
+            aliases = [a for a in (*t.aliases, t.name) if a.strip()]  # the name itself names the target
+            if aliases:
+                self._alias.append((t.name, _compile(aliases)))
             if t.keywords:
                 self._keyword.append((t.name, _compile(t.keywords)))
             words = re.findall(r"[\w'’-]+", t.name)

@@ -277,3 +277,11 @@ def test_a_negated_quantifier_on_the_subject_negates_the_cue():
     (drafts,) = list(suggester.suggest([text]))
     (stance,) = [d for d in drafts if d.layer == "stance"]
     assert (stance.target, stance.label) == (AID, "AGAINST") and stance.cue.startswith("negated: Not")
+
+
+def test_a_targets_own_name_finds_it_without_aliases():
+    from annotator.core.scheme import Target
+
+    matcher = TargetMatcher([Target("Rent control")])
+    (match,) = matcher.find("The mayor said rent controls had failed the city.")
+    assert match.target == "Rent control" and match.strength == 1.0
