@@ -689,9 +689,10 @@ class Project:
         seen: set[tuple] = set()
         for d in drafts:
             key = (d.start, d.end, d.layer, d.label, d.target)
-            if key in existing or key in seen:
+            own = (*key, d.holder) if d.layer == "stance" else key  # one stance per holder
+            if key in existing or own in seen:
                 continue
-            seen.add(key)
+            seen.add(own)
             holder = d.holder or (None, None)
             same = pending.pop((*key, d.origin or suggester, d.score, d.cue, *holder), None)
             if same is not None:

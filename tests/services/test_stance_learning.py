@@ -103,3 +103,19 @@ def test_train_stance_command_says_what_is_missing(tmp_path):
     create_project(path).close()
     result = CliRunner().invoke(cli, ["train-stance", "--project", str(path)])
     assert result.exit_code == 1 and "E620" in result.output and "Traceback" not in result.output
+
+
+def test_one_sentence_held_by_two_holders_stores_two_stances(project):
+    text = "Poland and Estonia said they backed sending troops to Ukraine."
+    (doc_id,), _ = project.add_documents([NewDocument(text=text, title="t", text_hash=text_hash(text))])
+    poland, estonia = (0, 6), (11, 18)
+    drafts = [SpanDraft(*poland, "GPE"), SpanDraft(*estonia, "GPE"),
+              SpanDraft(0, len(text), "FAVOR", "stance", target=TROOPS, holder=poland),
+              SpanDraft(0, len(text), "FAVOR", "stance", target=TROOPS, holder=estonia)]
+    assert project.store_suggestions(doc_id, "stance-rules 2", drafts) == 4
+    spans = project.spans(doc_id)
+    offsets = {s.id: (s.start, s.end) for s in spans}
+    assert sorted(offsets[s.holder_span_id] for s in spans if s.layer == "stance") == [poland, estonia]
+    # Suggesting again keeps both, unchanged.
+    assert project.store_suggestions(doc_id, "stance-rules 2", drafts) == 4
+    assert {s.id for s in project.spans(doc_id)} == set(offsets)
