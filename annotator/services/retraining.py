@@ -9,11 +9,14 @@ trained on, and switch the project to it only when it is better.
   multiple of 5) is never trained on by a retraining, so every candidate and
   every model it replaced are scored on articles they have not seen.
 * **What**: :func:`annotator.services.training.train` on the other finished
-  articles (entities and the stance classifier), fine-tuning the recogniser of
-  the pipeline in use when it has one, else from scratch.
+  articles (the entity recogniser), fine-tuning the recogniser of the pipeline in
+  use when it has one, else from scratch; then the stance model from the
+  project's stance decisions (:func:`annotator.services.stance_learning.train_from_project`),
+  which switches itself on only when it beats the rules on its own held-out
+  decisions.
 * **Better**: entity F1 (exact match) plus stance macro-F1 on the held-out
   articles, both suggesters run without the decision memory; a tie keeps the
-  current model. A candidate that loses is deleted (it was made by this run).
+  current pipeline. A candidate that loses is deleted (it was made by this run).
 
 The window runs :func:`retrain` in a child process (``annotator.gui.jobs``); the
 command line keeps ``annotator train --use``.
@@ -59,6 +62,9 @@ class RetrainOutcome:
     train_documents: int = 0
     held_out_documents: int = 0
     seconds: float = 0.0
+    #: The stance model's held-out accuracy against the rules', whether the
+    #: project's suggestions now use it, or why it was not trained.
+    stance: dict[str, Any] = field(default_factory=dict)
 
     def message(self) -> str:
         def figures(scores: dict[str, float], before: dict[str, float]) -> str:
@@ -67,9 +73,15 @@ class RetrainOutcome:
 
         head = (f"Retrained on {self.train_documents} finished articles, scored on "
                 f"{self.held_out_documents} held-out: {figures(self.candidate_scores, self.current_scores)}")
-        if self.switched:
-            return f"{head}. Now suggesting with {Path(self.candidate).name}."
-        return f"{head}. Not better: kept the model in use."
+        tail = (f"Now suggesting with {Path(self.candidate).name}." if self.switched
+                else "Not better: kept the model in use.")
+        if "model_accuracy" in self.stance:
+            tail += (f" Stance model: held-out accuracy {self.stance['model_accuracy']:.2f} against the rules' "
+                     f"{self.stance['rules_accuracy']:.2f}, "
+                     + ("in use." if self.stance.get("used") else "the rules stay."))
+        elif self.stance.get("note"):
+            tail += f" Stance model: {self.stance['note']}."
+        return f"{head}. {tail}"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -146,7 +158,7 @@ def retrain(project: Project, *, progress: Callable[[Any], None] | None = None,
     if max_steps is None:
         max_steps = project.setting(STEPS_SETTING, None)
     base = _base_for(current)
-    options = dict(components=("ner", "stance"), max_minutes=max_minutes, max_steps=max_steps,
+    options = dict(components=("ner",), max_minutes=max_minutes, max_steps=max_steps,
                    progress=progress, cancelled=cancelled, seed=seed, doc_ids=train_ids)
     try:
         summary = train(project, base=base, **options)
@@ -170,7 +182,21 @@ def retrain(project: Project, *, progress: Callable[[Any], None] | None = None,
     finally:
         if not switched:
             shutil.rmtree(candidate, ignore_errors=True)
+    stance = _retrain_stance(project, cancelled=cancelled)
     mark_done(project, len(done))
     return RetrainOutcome(switched, str(project.setting("model", "auto")), candidate, before, after,
                           train_documents=len(train_ids), held_out_documents=len(held),
-                          seconds=time.perf_counter() - started)
+                          seconds=time.perf_counter() - started, stance=stance)
+
+
+def _retrain_stance(project: Project, *, cancelled: Callable[[], bool] | None) -> dict[str, Any]:
+    """The stance model from the project's stance decisions (it switches itself on
+    only when it beats the rules); its figures, or why there are none."""
+    from annotator.services.stance_learning import train_from_project
+
+    try:
+        report = train_from_project(project, cancelled=cancelled)
+    except AnnotatorError as exc:  # too few kinds of stance decisions yet
+        return {"note": exc.message.rstrip(".")}
+    figures = report.to_dict()
+    return {k: figures[k] for k in ("model_accuracy", "rules_accuracy", "used", "heldout")}

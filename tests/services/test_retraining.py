@@ -53,6 +53,9 @@ def test_a_better_candidate_replaces_the_model_and_a_worse_one_leaves_no_trace(t
         assert project.setting("model") == outcome.candidate and Path(outcome.candidate, "meta.json").exists()
         assert project.setting(MARK_SETTING) == 15
         assert "Now suggesting with annotator_news-" in outcome.message()
+        # The stance model from the decisions ran too, and says how it compares with the rules.
+        assert 0.0 <= outcome.stance["model_accuracy"] <= 1.0 and outcome.stance["heldout"] > 0
+        assert "Stance model: held-out accuracy" in outcome.message()
         # Again, barely trained: it must beat the new model to replace it.
         again = retraining.retrain(project, max_steps=1)
         better = sum(again.candidate_scores.values()) > sum(again.current_scores.values())
