@@ -30,7 +30,9 @@ through the article, a wrong label one key). The rules, in order:
    a title ("he", "the chancellor") to the last person named before it, a relative
    pronoun to the noun it attaches to, "I"/"we" in a quote to the quote's speaker.
    Without a parse: the person next to the reporting verb, or the entity that
-   opens the sentence. A quote that continues the previous one keeps its speaker;
+   opens the sentence. A quote that continues the previous one keeps its speaker,
+   and every sentence of a quotation is held by the speaker named where it closes
+   ('"... . ...," he said'); "a spokesman" is someone new, "the spokesman" not;
    a transcript line ("MURPHY: ...") is held by its speaker unless it reports
    someone else (the broadcast's own HOST, ANCHOR, ... hold nothing). Entities
    coordinated with the holder ("Poland and Estonia said") each get the stance.
@@ -76,6 +78,7 @@ _PERSONAL = {"he", "she", "him", "her", "his"}
 _FIRST_PERSON = {"i", "we", "me", "us", "my", "our"}
 _RELATIVE = {"who", "which", "that", "whom", "whose"}
 _HOLDER_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+_INDEFINITE = {"a", "an", "another", "one", "some", "any"}
 _SCOPE_STOP_DEPS = {"conj", "advcl", "parataxis", "cc"}
 _AUXILIARIES = {"do", "does", "did", "has", "have", "had", "will", "would", "could", "can", "is", "are", "was",
                 "were", "should", "must", "may", "might"}
@@ -408,8 +411,10 @@ class StanceSuggester:
         self._text = ""
         self._label_at: dict[tuple[int, int], str] = {}
         self._speakers: dict[int, tuple[int, int]] = {}
+        self._quote_speakers: dict[int, tuple[int, int]] = {}  # sentence start -> the quotation's speaker
         self._speech_starts: dict[int, int] = {}  # line start -> where a transcript speaker's speech begins
         self._positions: dict[tuple[str, str], str] = {}  # (holder, target) -> the holder's last label
+        self._last_holder: tuple[int, int] | None = None  # the holder of the last stance suggested
 
     # ---- public
 
@@ -423,7 +428,9 @@ class StanceSuggester:
         ents = sorted((e for e in entities if e.layer == "entity"), key=lambda e: (e.start, e.end))
         self._label_at = {(e.start, e.end): e.label for e in ents}
         self._speakers = self._line_speakers(text, ents)
+        self._quote_speakers = self._inside_quotes(doc, text, ents)
         self._positions = {}
+        self._last_holder = None
         ent_starts = [e.start for e in ents]
         drafts: list[SpanDraft] = []
         prev: _SentenceResult | None = None
@@ -498,6 +505,59 @@ class StanceSuggester:
                 speakers[text.rfind("\n", 0, start) + 1] = (ent.start, ent.end)
         return speakers
 
+    def _inside_quotes(self, doc: Doc, text: str, ents: list[SpanDraft]) -> dict[int, tuple[int, int]]:
+        """Sentence start -> the speaker of the quotation it sits in, for quotations of
+        several sentences whose speaker is named after they close ('"... . ...," he
+        said'): the person named after the closing mark, or the pronoun there."""
+        found: dict[int, tuple[int, int]] = {}
+        if not any(q in text for q in '"“”'):
+            return found
+        open_since: list[int] = []  # starts of the sentences inside the open quotation
+        is_open = False
+        paragraph = -1
+        for sent in doc.sents:
+            start, end = strip_span(text, sent.start_char, sent.end_char)
+            if start >= end:
+                continue
+            line = text.rfind("\n", 0, start)
+            if line != paragraph:
+                paragraph, is_open, open_since = line, False, []
+            if is_open:
+                open_since.append(start)
+            for k in range(start, end):
+                c = text[k]
+                if c in '"“”':
+                    closing = c == "”" or (c == '"' and is_open)
+                    if closing and is_open and open_since:
+                        speaker = self._speaker_after(text, ents, k + 1, end)
+                        if speaker is not None:
+                            for s_start in open_since:
+                                if s_start < k:
+                                    found[s_start] = speaker
+                        open_since = []
+                    is_open = not closing
+                    if is_open and not open_since:
+                        open_since = [start] if k - start <= 1 else []
+            if not is_open:
+                open_since = []
+        return found
+
+    @staticmethod
+    def _speaker_after(text: str, ents: list[SpanDraft], pos: int, end: int) -> tuple[int, int] | None:
+        """The speaker named in the reporting clause after a closing quotation mark."""
+        clause = text[pos:end]
+        if not re.match(r"^[\s,.]*\S", clause) or len(clause) > 160:
+            return None
+        people = [e for e in ents if pos <= e.start < end and e.label in _HOLDER_LABELS]
+        pronoun = re.search(r"\b(he|she)\b", clause, re.IGNORECASE)
+        if people and (pronoun is None or people[0].start < pos + pronoun.start()):
+            return (people[0].start, people[0].end)
+        if pronoun is not None:
+            before = [e for e in ents if e.end <= pos and e.label == "PERSON"]
+            if before:
+                return (before[-1].start, before[-1].end)
+        return None
+
     def _sentence(self, doc: Doc, sent: Span, s_start: int, s_end: int, matches: list[TargetMatch],
                   sent_ents: list[SpanDraft], ents: list[SpanDraft], ent_starts: list[int], parsed: bool,
                   prev: _SentenceResult | None, topic: list[str], out: list[SpanDraft]) -> _SentenceResult:
@@ -512,6 +572,9 @@ class StanceSuggester:
         reporting = [(base + i, base + j) for i, j, _ in self._reporting.find(lowers)]
         hedges = [base + i for i, _j, _ in self._hedges.find(lowers)]
         speaker = self._speakers.get(text.rfind("\n", 0, s_start) + 1)
+        in_quote = self._quote_speakers.get(s_start)
+        if in_quote is not None and not reporting:
+            speaker, quoted = in_quote, True  # inside a quotation: its speaker, named where it closes
         carry = list(prev.targets) if prev and prev.targets else []
         carry += [name for name in topic if name not in carry][:max(0, 2 - len(carry))]
         carried = not matches
@@ -607,8 +670,10 @@ class StanceSuggester:
             for h in holders:
                 out.append(SpanDraft(s_start, s_end, label, "stance", target=name, holder=h, score=score,
                                      cue=cue.strip(), origin=self.origin))
-                if h is not None and label != "NEUTRAL":
-                    self._positions[(_holder_key(text, h), name)] = label
+                if h is not None:
+                    self._last_holder = h
+                    if label != "NEUTRAL":
+                        self._positions[(_holder_key(text, h), name)] = label
             emitted.append(name)
         return _SentenceResult(targets_here or (carry if emitted else []), sentence_holder, quoted)
 
@@ -770,6 +835,12 @@ class StanceSuggester:
 
     # ---- holder
 
+    def _last_holder_entity(self, ents: list[SpanDraft], before: int) -> SpanDraft | None:
+        """The entity that held the last stance suggested before ``before``."""
+        if self._last_holder is None or self._last_holder[1] > before:
+            return None
+        return next((e for e in ents if (e.start, e.end) == self._last_holder), None)
+
     def _holder_of(self, doc: Doc, head: int | None, reporting: list[tuple[int, int]], sent_ents: list[SpanDraft],
                    ents: list[SpanDraft], ent_starts: list[int], parsed: bool, prev: _SentenceResult | None,
                    quoted: bool, sent: Span | None = None,
@@ -795,7 +866,9 @@ class StanceSuggester:
             if lower in _FIRST_PERSON:
                 return False  # the speaker: keep looking up for the reporting verb
             if lower in _PERSONAL:
-                return last_person_before(tok.idx)
+                # "he said": the person named last, else whoever held the last stance
+                # (a pipeline may have tagged the person as something else).
+                return last_person_before(tok.idx) or self._last_holder_entity(ents, tok.idx)
             if lower in _RELATIVE and tok.head.dep_ == "relcl":
                 return resolve(tok.head.head)
             ent = entity_at(tok.idx)
@@ -805,9 +878,11 @@ class StanceSuggester:
             inner = [entity_at(c.idx) for c in tok.subtree if c.i != tok.i]
             inner = [e for e in inner if e is not None]
             person = next((e for e in inner if e.label == "PERSON"), None)
-            if person is None and ent is None and lower in _TITLES:
-                # "the chancellor said": the nearest person named before.
-                return last_person_before(tok.idx)
+            if person is None and ent is None and lower in _TITLES and not any(
+                    c.dep_ == "det" and c.lower_ in _INDEFINITE for c in tok.children):
+                # "the chancellor said": the nearest person named before ("a spokesman"
+                # is someone new).
+                return last_person_before(tok.idx) or self._last_holder_entity(ents, tok.idx)
             return person or ent or (inner[0] if inner else None)
 
         candidates: list[SpanDraft] = []
@@ -872,8 +947,8 @@ class StanceSuggester:
         chosen = next((c for c in candidates if c.label == "PERSON"), candidates[0] if candidates else None)
         if quoted and not reporting and prev is not None and prev.quoted and prev.holder:
             return prev.holder  # a quote that goes on: its speaker says it, whoever its subject is
-        if speaker is not None and (chosen is None or (not reporting and not quoted)):
-            return speaker  # a transcript line: its speaker says it, unless it reports someone else
+        if speaker is not None and (chosen is None or not reporting):
+            return speaker  # a transcript line or a quotation: its speaker says it, unless it reports another
         if chosen is not None:
             return (chosen.start, chosen.end)
         if quoted and prev is not None and prev.quoted and prev.holder:

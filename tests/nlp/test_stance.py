@@ -285,3 +285,14 @@ def test_a_targets_own_name_finds_it_without_aliases():
     matcher = TargetMatcher([Target("Rent control")])
     (match,) = matcher.find("The mayor said rent controls had failed the city.")
     assert match.target == "Rent control" and match.strength == 1.0
+
+
+def test_a_quotation_of_several_sentences_is_held_by_the_speaker_named_where_it_closes(rules):
+    text = ("Leaders meet in Vilnius\n"
+            "\"Poland will not send soldiers to Ukraine. That is final. We have other ways to help,\" Tusk said.\n")
+    found, _ = stances(rules, text)
+    by_sentence = {text[d.start:d.end].strip('"'): d for d in found}
+    first = by_sentence["Poland will not send soldiers to Ukraine."]
+    final = by_sentence["That is final."]
+    assert (first.target, first.label) == (final.target, final.label) == (TROOPS, "AGAINST")
+    assert {text[d.holder[0]:d.holder[1]] for d in (first, final)} == {"Tusk"}
