@@ -267,7 +267,7 @@ def prepare_project(project_path: Path | None) -> tuple[Project, bool]:
 
 
 def start_suggestions(window: MainWindow, project_path: Path | str, *,
-                      doc_ids: list[int] | None = None) -> BackgroundTask:
+                      doc_ids: list[int] | None = None, first: int | None = None) -> BackgroundTask:
     """Compute suggestions for the project's documents in the background.
 
     A child process (:func:`annotator.gui.jobs.suggest_job`; a thread would fight
@@ -296,8 +296,8 @@ def start_suggestions(window: MainWindow, project_path: Path | str, *,
             window.status.set_pipeline(None, rules_only=True, detail=str(exc))
         show_error(window, exc, title="Annotator — suggestions stopped")
 
-    task = run_in_subprocess(suggest_job, str(project_path), doc_ids, on_item=on_item, on_done=on_done,
-                             on_error=on_error, parent=window, name="suggest")
+    task = run_in_subprocess(suggest_job, str(project_path), doc_ids, first=first, on_item=on_item,
+                             on_done=on_done, on_error=on_error, parent=window, name="suggest")
     window.status.track(task, "Suggesting")
     window.status.set_pipeline(None, loading=True)
     return task
@@ -419,7 +419,7 @@ def open_window(project_path: Path | None, *, suggest: bool = True) -> tuple[QWi
         # The first start pre-annotates the whole (small) sample project so a new
         # user sees highlights everywhere; afterwards only the documents just ahead
         # of the annotator are suggested, which scales to any project size.
-        task = start_suggestions(window, project.path) if created else None
+        task = start_suggestions(window, project.path, first=window.editor.doc_id) if created else None
         if task is None:
             attach_suggest_ahead(window)
         else:

@@ -567,7 +567,20 @@ class ArticleView(QPlainTextEdit):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt override
         clip = QRectF(event.rect())
-        stances, entities = self._visible_items(clip)
+        parts = list(event.region())
+        if len(parts) > 1:
+            # Two small places (the decided span, the next focus): the spans of
+            # each, not of every line between them.
+            seen: set[int] = set()
+            stances, entities = [], []
+            for part in parts:
+                st, en = self._visible_items(QRectF(part))
+                stances += [it for it in st if id(it) not in seen and not seen.add(id(it))]
+                entities += [it for it in en if id(it) not in seen and not seen.add(id(it))]
+            stances.sort(key=lambda it: (it.start, -it.end))
+            entities.sort(key=lambda it: (it.start, -it.end))
+        else:
+            stances, entities = self._visible_items(clip)
         dark = self._dark()
         starts, lines = self._visible_lines(clip.top() - 40, clip.bottom() + 40)
         geoms = {id(it): self._rects_on_lines(starts, lines, it.start, it.end) for it in (*stances, *entities)}

@@ -86,11 +86,14 @@ def child_main(fn: Any, args: tuple[Any, ...], kwargs: dict[str, Any], queue: An
 # -- jobs ------------------------------------------------------------------------------
 
 
-def suggest_job(task: Any, project_path: str, doc_ids: list[int] | None = None) -> dict[str, Any]:
+def suggest_job(task: Any, project_path: str, doc_ids: list[int] | None = None, *,
+                first: int | None = None) -> dict[str, Any]:
     """Pre-annotate a project's documents not yet suggested by its pipeline.
 
     Posts ``("pipeline", {...})`` once the pipeline is loaded and each document id
     once its suggestions are stored, so the window repaints as they arrive.
+    ``first`` (the article open in the window) is suggested on its own before the
+    others, so its highlights do not wait for a batch of other articles.
     """
     from annotator.services.suggesting import project_suggester, suggest_project
     from annotator.storage import open_project
@@ -109,19 +112,52 @@ def suggest_job(task: Any, project_path: str, doc_ids: list[int] | None = None) 
         if doc_ids is not None:
             wanted = set(doc_ids)
             pending = [d for d in pending if d in wanted]
-        reported = [0]
+        rounds = [pending]
+        if first is not None and first in pending:
+            rounds = [[first], [d for d in pending if d != first]]
+        total = len(pending)
+        merged: dict[str, Any] | None = None
+        before = 0
+        for ids in rounds:
+            if not ids or task.cancelled():
+                continue
+            reported = [0]
 
-        def progress(done: int, total: int) -> None:
-            task.progress(done, total, "suggesting")
-            for i in range(reported[0], min(done, len(pending))):
-                task.post(pending[i])
-            reported[0] = max(reported[0], done)
+            def progress(done: int, _total: int, ids: list[int] = ids, reported: list[int] = reported,
+                         before: int = before) -> None:
+                task.progress(before + done, total, "suggesting")
+                for i in range(reported[0], min(done, len(ids))):
+                    task.post(ids[i])
+                reported[0] = max(reported[0], done)
 
-        summary = suggest_project(project, suggester=suggester, doc_ids=pending, batch_size=8,
-                                  progress=progress, cancelled=task.cancelled)
-        return summary.to_dict() | {"doc_ids": list(summary.doc_ids)}
+            summary = suggest_project(project, suggester=suggester, doc_ids=ids, batch_size=8,
+                                      progress=progress, cancelled=task.cancelled)
+            before += len(ids)
+            part = summary.to_dict() | {"doc_ids": list(summary.doc_ids)}
+            merged = part if merged is None else _add_summaries(merged, part)
+        if merged is None:
+            summary = suggest_project(project, suggester=suggester, doc_ids=[], batch_size=8,
+                                      cancelled=task.cancelled)
+            merged = summary.to_dict() | {"doc_ids": list(summary.doc_ids)}
+        return merged
     finally:
         project.close()
+
+
+def _add_summaries(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """Two suggestion summaries (as dicts) as one: counts add up, lists join."""
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, bool) or key not in out:
+            out[key] = value
+        elif isinstance(value, (int, float)):
+            out[key] = out[key] + value
+        elif isinstance(value, list):
+            out[key] = list(out[key]) + value
+    out["cancelled"] = bool(a.get("cancelled")) or bool(b.get("cancelled"))
+    if out.get("seconds"):
+        out["docs_per_second"] = round(out.get("documents", 0) / out["seconds"], 2)
+    return out
 
 
 def import_job(task: Any, project_path: str, paths: list[str], *, as_suggestions: bool,

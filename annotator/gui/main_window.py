@@ -77,7 +77,14 @@ class MainWindow(QMainWindow):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(0)
         self.session = AnnotationSession(project)
-        warm_up()
+        # spaCy's import for the tokenizer (seconds on a busy machine) waits until
+        # the first suggestions of a first start are on screen, or a few seconds:
+        # on two cores it would slow the child process that computes them.
+        self._warm_timer = QTimer(self)
+        self._warm_timer.setSingleShot(True)
+        self._warm_timer.setInterval(self.WARM_UP_DELAY_MS)
+        self._warm_timer.timeout.connect(warm_up)
+        self._warm_timer.start()
         self.editor = AnnotationEditor(self.session, self)
         self.editor.run_command = self._push
         self.editor.decided.connect(self._after_change)
@@ -120,6 +127,9 @@ class MainWindow(QMainWindow):
         self._refresh_progress()
         self._open_start_document()
         self._start_change_watch()
+
+    #: Longest wait before the tokenizer warms up (see __init__).
+    WARM_UP_DELAY_MS = 6000
 
     # -- other writers -------------------------------------------------------------------
 
@@ -251,6 +261,9 @@ class MainWindow(QMainWindow):
     def documents_changed(self, doc_ids: Iterable[int]) -> None:
         """Background work (suggestions) stored spans for these documents."""
         doc_ids = list(doc_ids)
+        if self._warm_timer.isActive():  # the first suggestions are in: warm up after their repaint
+            self._warm_timer.setInterval(0)
+            self._warm_timer.start()
         self.doc_list.refresh_docs(doc_ids)
         if self.editor.doc_id is None:
             self._open_start_document()

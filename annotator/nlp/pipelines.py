@@ -211,7 +211,11 @@ def add_annotator_components(nlp: Language, *, patterns: list[dict[str, Any]] | 
             config={"spans_key": GAZETTEER_KEY, "spans_filter": {"@misc": "spacy.first_longest_spans_filter.v1"},
                     "overwrite": True, "validate": False},
         )
-        ruler.add_patterns(load_patterns() if patterns is None else patterns)
+        # The phrase patterns match on ORTH, so tokenising them is all they need;
+        # left alone, the span ruler runs every component before it (tagger,
+        # parser, NER) over each pattern, a second or more at every start.
+        with nlp.select_pipes(enable=[]):
+            ruler.add_patterns(load_patterns() if patterns is None else patterns)
     return nlp
 
 

@@ -398,6 +398,8 @@ class AnnotationSession:
         self._target_matcher: TargetMatcher | None = None
         self.document: Document | None = None
         self._spans: dict[int, Span] = {}
+        #: Span ids in reading order, kept while no span appears, vanishes or moves.
+        self._order: list[int] | None = None
         self._tokens: TokenIndex | None = None
         self.focused_id: int | None = None
         #: When set, only this annotator's spans are shown (Review mode shows the
@@ -419,6 +421,7 @@ class AnnotationSession:
         """Open a document: its text and its suggested and accepted spans."""
         self.document = self.project.document(doc_id)
         self._spans = self._visible(doc_id)
+        self._order = None
         self._tokens = None
         self.focused_id = None
         return self.document
@@ -427,6 +430,7 @@ class AnnotationSession:
         """Re-read the spans (suggestions may have arrived from a background run)."""
         if self.document is not None:
             self._spans = self._visible(self.document.id)
+            self._order = None
             if self.focused_id not in self._spans:
                 self.focused_id = None
 
@@ -443,8 +447,11 @@ class AnnotationSession:
 
     def spans(self, layer: str | None = None) -> list[Span]:
         """Visible spans (suggested and accepted) in reading order."""
-        spans = (s for s in self._spans.values() if layer is None or s.layer == layer)
-        return sorted(spans, key=lambda s: (s.start, -s.end, s.layer != "stance", s.id))
+        if self._order is None:
+            ordered = sorted(self._spans.values(), key=lambda s: (s.start, -s.end, s.layer != "stance", s.id))
+            self._order = [s.id for s in ordered]
+        spans = [self._spans[i] for i in self._order]
+        return spans if layer is None else [s for s in spans if s.layer == layer]
 
     def counts(self) -> tuple[int, int]:
         """(accepted, suggested) spans of the open document."""
@@ -723,9 +730,13 @@ class AnnotationSession:
                     span = self.project.span(span_id)
                 except KeyError:
                     span = None
+                old = self._spans.get(span_id)
                 if span is None or not self._shown(span):
-                    self._spans.pop(span_id, None)
+                    if self._spans.pop(span_id, None) is not None:
+                        self._order = None
                 else:
+                    if old is None or (old.start, old.end, old.layer) != (span.start, span.end, span.layer):
+                        self._order = None
                     self._spans[span_id] = span
             if change.focus is not None or self.focused_id not in self._spans:
                 self.focus(change.focus)

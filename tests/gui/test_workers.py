@@ -142,3 +142,27 @@ def test_a_subprocess_job_reports_a_coded_error_with_its_code(qtbot, tmp_path):
     assert isinstance(errors[0], AnnotatorError)
     assert errors[0].code == "E001"
     assert "notes.db" in str(errors[0])
+
+
+def test_the_open_article_is_suggested_before_the_others(qtbot, tmp_path):
+    """First start: the article on screen gets its highlights first, not after a batch."""
+    from annotator.core.assets import sample_corpus_dir
+    from annotator.gui.jobs import suggest_job
+    from annotator.gui.workers import run_in_subprocess
+    from annotator.services.importing import import_paths
+    from annotator.storage import open_project
+
+    path = tmp_path / "first.db"
+    with open_project(path, create=True, annotator="ana") as project:
+        import_paths(project, [sample_corpus_dir() / "articles"])
+        ids = [d.id for d in project.iter_documents()]
+    open_doc = ids[len(ids) // 2]
+    stored: list[int] = []
+    summaries: list[dict] = []
+    run_in_subprocess(suggest_job, str(path), None, first=open_doc,
+                      on_item=lambda item: stored.append(item) if isinstance(item, int) else None,
+                      on_done=summaries.append)
+    qtbot.waitUntil(lambda: bool(summaries), timeout=180_000)
+    assert stored[0] == open_doc
+    assert sorted(stored) == sorted(ids)
+    assert summaries[0]["documents"] == len(ids) and sorted(summaries[0]["doc_ids"]) == sorted(ids)
