@@ -93,9 +93,7 @@ class Driver(QObject):
                 QTest.keyClick(view, Qt.Key.Key_Space)
                 reply(done=doc_id, now=win.editor.doc_id)
             elif name == "import":
-                from annotator.gui.dialogs import start_import
-
-                dialog = start_import(win, [arg])
+                dialog = win.import_dialog([arg])  # what a drop of the file does
                 self._wait(lambda: dialog.outcome is not None)
                 reply(imported=dialog.summary.imported if dialog.outcome == "succeeded" else None,
                       outcome=dialog.outcome)
