@@ -16,7 +16,7 @@ class Errors:
     E002 = "The file is an SQLite database but not an annotator project. Pick a project made by 'annotator init', or a new file name."
     E003 = "The project was written by a newer version of annotator (schema step '{name}' is unknown here). Upgrade annotator to open it; the file was not changed."
     E004 = "The project file could not be opened: {reason}."
-    E005 = "The project is busy: another process holds a write lock for longer than {seconds} s. Close the other annotator window or command and try again."
+    E005 = "The project is busy: {holder} has held its write lock for more than {seconds} s. Wait for it to finish, or close it, and try again."
     E006 = "The project file is damaged ({reason}). Restore it from a backup, or rescue what can still be read with: sqlite3 DAMAGED.db .recover | sqlite3 RESCUED.db; the file was not changed."
     E007 = "No project file given and no default project exists. Pass --project FILE."
     # Schemes and settings (E1xx)

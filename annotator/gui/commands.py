@@ -15,14 +15,20 @@ handed to ``on_error`` instead, and the stack is left where it was.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from annotator.core.errors import AnnotatorError
 from annotator.services.session import Change, Command
 
-__all__ = ["RETRYABLE", "DecisionCommand", "push_decision"]
+__all__ = ["DECISION_LOCK_WAIT_S", "RETRYABLE", "DecisionCommand", "PendingDecisions", "push_decision"]
+
+#: How long a decision waits for the write lock on the UI thread before it is set
+#: aside in :class:`PendingDecisions` (an import holds it a few tens of ms at most).
+DECISION_LOCK_WAIT_S = 0.5
 
 
 class DecisionCommand(QUndoCommand):
@@ -61,21 +67,99 @@ class DecisionCommand(QUndoCommand):
 RETRYABLE = frozenset({"E005", "E901", "E902", "E905"})
 
 
+def _do_waiting_briefly(command: Command) -> Change:
+    project = getattr(command, "project", None)
+    if project is None or not hasattr(project, "waiting_at_most"):
+        return command.do()
+    with project.waiting_at_most(DECISION_LOCK_WAIT_S):
+        return command.do()
+
+
+def _is_busy(exc: BaseException) -> bool:
+    return isinstance(exc, AnnotatorError) and exc.code == "E005"
+
+
+class PendingDecisions(QObject):
+    """Decisions waiting for the project's write lock, saved in order.
+
+    ``changed(count, reason)`` tells the window how many wait and why (the E005
+    message); ``count`` 0 means all of them are saved.
+    """
+
+    changed = Signal(int, str)
+    RETRY_MS = 250
+
+    def __init__(self, stack: QUndoStack, apply: Callable[[Change], None], *,
+                 on_error: Callable[[BaseException], None] | None = None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._stack = stack
+        self._apply = apply
+        self._on_error = on_error
+        self._queue: deque[Command] = deque()
+        self._timer = QTimer(self)
+        self._timer.setInterval(self.RETRY_MS)
+        self._timer.timeout.connect(self.flush)
+
+    def __len__(self) -> int:
+        return len(self._queue)
+
+    def add(self, command: Command, reason: BaseException | None = None) -> None:
+        self._queue.append(command)
+        if not self._timer.isActive():
+            self._timer.start()
+        self.changed.emit(len(self._queue), str(reason) if reason is not None else "")
+
+    def flush(self, *, wait: float | None = None) -> bool:
+        """Try to save the waiting decisions, oldest first; True when none is left."""
+        while self._queue:
+            command = self._queue[0]
+            try:
+                if wait is None:
+                    change = _do_waiting_briefly(command)
+                else:
+                    with command.project.waiting_at_most(wait):
+                        change = command.do()
+            except Exception as exc:  # noqa: BLE001 - busy: try again later; anything else: say so
+                if _is_busy(exc):
+                    self.changed.emit(len(self._queue), str(exc))
+                    return False
+                self._queue.popleft()
+                if self._on_error is not None:
+                    self._on_error(exc)
+                continue
+            self._queue.popleft()
+            self._stack.push(DecisionCommand(command, self._apply, on_error=self._on_error, done=True))
+            self._apply(change)
+        self._timer.stop()
+        self.changed.emit(0, "")
+        return True
+
+
 def push_decision(stack: QUndoStack, command: Command, apply: Callable[[Change], None], *,
                   on_error: Callable[[BaseException], None] | None = None,
-                  retry: Callable[[AnnotatorError], bool] | None = None) -> Change | None:
+                  retry: Callable[[AnnotatorError], bool] | None = None,
+                  pending: PendingDecisions | None = None) -> Change | None:
     """Do ``command`` (durable on return), show it, and push it on ``stack``.
 
-    A write that fails for a reason that can pass (:data:`RETRYABLE`: a full disk,
-    a busy project) is offered to ``retry``, which says whether to try again (after
-    the user freed some space, say); the decision is never dropped silently. When
-    ``retry`` gives up, nothing was saved or shown, and None is returned.
+    With ``pending``, a decision the project is too busy to take (E005), and every
+    decision after it until the queue is empty, waits there and is saved in order
+    as soon as the lock is free (returns None meanwhile). Any other write that
+    fails for a reason that can pass (:data:`RETRYABLE`: a full disk) is offered to
+    ``retry``, which says whether to try again (after the user freed some space,
+    say); the decision is never dropped silently. When ``retry`` gives up, nothing
+    was saved or shown, and None is returned.
     """
+    if pending is not None and len(pending):
+        pending.add(command)
+        return None
     while True:
         try:
-            change = command.do()
+            change = _do_waiting_briefly(command) if pending is not None else command.do()
             break
         except AnnotatorError as exc:
+            if pending is not None and _is_busy(exc):
+                pending.add(command, exc)
+                return None
             if retry is None or exc.code not in RETRYABLE:
                 raise
             if not retry(exc):

@@ -32,7 +32,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.model import ADJUDICATED
 from annotator.core.text import text_hash
 from annotator.gui.actions import build_actions
-from annotator.gui.commands import push_decision
+from annotator.gui.commands import PendingDecisions, push_decision
 from annotator.gui.dialogs import AboutDialog, ExportDialog, ImportDialog, ShortcutSheet
 from annotator.gui.document_list import DocumentListPanel
 from annotator.gui.editor import AnnotationEditor
@@ -87,6 +87,9 @@ class MainWindow(QMainWindow):
         self._warm_timer.start()
         self.editor = AnnotationEditor(self.session, self)
         self.editor.run_command = self._push
+        self.pending_decisions = PendingDecisions(self.undo_stack, self.editor.apply_change,
+                                                  on_error=self._decision_failed, parent=self)
+        self.pending_decisions.changed.connect(self._pending_changed)
         self.editor.decided.connect(self._after_change)
         self.retraining = BackgroundRetraining(self)
         self.editor.focus_changed.connect(self._focus_changed)
@@ -278,7 +281,13 @@ class MainWindow(QMainWindow):
 
     def _push(self, command: Command) -> Change | None:
         return push_decision(self.undo_stack, command, self.editor.apply_change, on_error=self._decision_failed,
-                             retry=self._retry_decision)
+                             retry=self._retry_decision, pending=self.pending_decisions)
+
+    def _pending_changed(self, count: int, reason: str) -> None:
+        if count:
+            self.statusBar().showMessage(f"{count} decision(s) waiting to be saved, in order: {reason}")
+        else:
+            self.statusBar().showMessage("Every decision is saved.", 4000)
 
     def _retry_decision(self, exc: AnnotatorError) -> bool:
         """Ask whether to try a decision that could not be saved again (full disk,
@@ -602,7 +611,13 @@ class MainWindow(QMainWindow):
         settings.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
-        # Decisions are committed as they are made; only the layout is left to save.
+        # Decisions are committed as they are made (or wait, in order, for a busy
+        # project: give those time); only the layout is left to save.
+        if len(self.pending_decisions) and not self.pending_decisions.flush(wait=30.0):
+            QMessageBox.warning(self, "Annotator", f"{len(self.pending_decisions)} decision(s) could not be saved: "
+                                "another program holds the project's write lock. Close it and try again.")
+            event.ignore()
+            return
         self._watch.stop()
         self.save_layout()
         super().closeEvent(event)

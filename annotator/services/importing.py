@@ -1,14 +1,21 @@
 """Import: files and folders of articles into a project.
 
-Each file is one transaction: a file with any bad record imports nothing, unless
+Each file is all-or-nothing: a file with any bad record imports nothing, unless
 ``skip_invalid`` is set, in which case the good records are imported and the bad
 ones are written, with their reasons, to a report file.
+
+A file is nevertheless committed in small batches, each holding the write lock
+for a few tens of milliseconds, so that a decision in a window never waits long
+behind an import. The batches belong to an import run (see
+``Project.begin_import``) until the file is complete; a file that fails, is
+cancelled, vanishes or whose process is killed is undone from the run's record.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +28,13 @@ from annotator.formats.records import Record
 from annotator.storage import NewDocument, Project
 
 Progress = Callable[[int, int, str], None]
+
+#: How long one batch may hold the project's write lock: the batch size adapts
+#: so that a decision waiting behind an import waits about this long at most.
+BATCH_LOCK_SECONDS = 0.04
+FIRST_BATCH = 32
+MIN_BATCH = 8
+MAX_BATCH = 2000
 
 
 @dataclass
@@ -141,56 +155,55 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
     done_bytes = 0
     report_rows: list[dict[str, object]] = []
     span_status = "suggested" if as_suggestions else "accepted"
+    batch_size = FIRST_BATCH
+    previous_activity = project.activity
     for path in files:
         fmt = detect_format(path)
         read = READERS[fmt]
         summary.files += 1
         summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
-        with _vanished(path, skip_invalid, summary, report_rows), project.write():
-            for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
-                                    offsets=offsets):
-                if cancelled is not None and cancelled():
-                    raise ImportCancelled()
-                if isinstance(item, AnnotatorError):
-                    if not skip_invalid:
-                        raise item
-                    summary.invalid += 1
-                    summary.errors.append(item)
-                    report_rows.append(item.to_dict())
-                    continue
-                doc = _new_document(item)
-                if status is not None:
-                    doc.status = status
-                if as_suggestions:
-                    doc.status = None
-                try:
-                    inserted, duplicates = project.add_documents([doc], span_status=span_status,
-                                                                origin="import")
-                except sqlite3.IntegrityError as exc:
-                    error = AnnotatorError(Errors.E221, path=path, line=_line, reason=str(exc))
-                    if not skip_invalid:
-                        raise error from None
-                    summary.invalid += 1
-                    summary.errors.append(error)
-                    report_rows.append(error.to_dict())
-                    continue
-                summary.imported += len(inserted)
-                summary.duplicates += duplicates
-                summary.doc_ids.extend(inserted)
-                if inserted:
-                    summary.spans += len(doc.spans)
-                elif doc.spans:
-                    existing = project.doc_id_for_text_hash(doc.text_hash)
-                    if existing is not None:
-                        added = project.merge_spans(existing, doc.spans, span_status=span_status,
-                                                    annotator=doc.annotator)
-                        summary.merged_into_existing += added
-                        summary.spans += added
-                summary.units[item.unit] = summary.units.get(item.unit, 0) + 1
-                summary.units_detected += item.unit_detected
-                summary.moved += item.moved
-                summary.merged_duplicates += item.merged
-                summary.relations_in_meta += item.relations_in_meta
+        with _vanished(path, skip_invalid, summary, report_rows):
+            project.activity = f"the import of {path.name}"
+            run = project.begin_import(str(path))
+            # Batches need not reach the disk one by one: a power cut loses at most
+            # the last ones, and the unfinished run is then undone as a whole.
+            project.conn.execute("PRAGMA synchronous = NORMAL")
+            try:
+                batch: list[tuple[int | None, NewDocument, Record]] = []
+                for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
+                                        offsets=offsets):
+                    if cancelled is not None and cancelled():
+                        raise ImportCancelled()
+                    if isinstance(item, AnnotatorError):
+                        if not skip_invalid:
+                            raise item
+                        summary.invalid += 1
+                        summary.errors.append(item)
+                        report_rows.append(item.to_dict())
+                        continue
+                    doc = _new_document(item)
+                    if status is not None:
+                        doc.status = status
+                    if as_suggestions:
+                        doc.status = None
+                    batch.append((_line, doc, item))
+                    if len(batch) >= batch_size:
+                        seconds = _store_batch(project, batch, run=run, path=path, span_status=span_status,
+                                               skip_invalid=skip_invalid, summary=summary, report_rows=report_rows)
+                        batch_size = _next_batch_size(batch_size, seconds)
+                        batch = []
+                if batch:
+                    _store_batch(project, batch, run=run, path=path, span_status=span_status,
+                                 skip_invalid=skip_invalid, summary=summary, report_rows=report_rows)
+                project.conn.execute("PRAGMA synchronous = FULL")
+                project.finish_import(run)
+            except BaseException:
+                project.activity = f"undoing the import of {path.name}"
+                _undo(project, run, summary)
+                raise
+            finally:
+                project.activity = previous_activity
+                project.conn.execute("PRAGMA synchronous = FULL")
         done_bytes += sizes[path]
         if progress is not None:
             progress(done_bytes, total_bytes, str(path))
@@ -206,3 +219,81 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
         summary.report_path = report_path
     summary.doc_ids.sort()
     return summary
+
+
+def _next_batch_size(size: int, seconds: float) -> int:
+    """Aim each batch's hold of the write lock at ``BATCH_LOCK_SECONDS``."""
+    wanted = size * BATCH_LOCK_SECONDS / max(seconds, 1e-4)
+    return max(MIN_BATCH, min(MAX_BATCH, int(min(wanted, size * 2))))
+
+
+def _store_batch(project: Project, batch: list[tuple[int | None, NewDocument, Record]], *, run: int, path: Path,
+                 span_status: str, skip_invalid: bool, summary: ImportSummary,
+                 report_rows: list[dict[str, object]]) -> float:
+    """Commit one batch; returns how long it held the write lock. A batch the
+    database refuses is stored again record by record to name the bad one."""
+    start = time.perf_counter()
+    try:
+        with project.write():
+            _add(project, batch, run=run, span_status=span_status, summary=summary)
+    except sqlite3.IntegrityError:
+        seconds = time.perf_counter() - start
+        for entry in batch:
+            try:
+                with project.write():
+                    _add(project, [entry], run=run, span_status=span_status, summary=summary)
+            except sqlite3.IntegrityError as exc:
+                error = AnnotatorError(Errors.E221, path=path, line=entry[0], reason=str(exc))
+                if not skip_invalid:
+                    raise error from None
+                summary.invalid += 1
+                summary.errors.append(error)
+                report_rows.append(error.to_dict())
+        return seconds
+    return time.perf_counter() - start
+
+
+def _add(project: Project, batch: list[tuple[int | None, NewDocument, Record]], *, run: int, span_status: str,
+         summary: ImportSummary) -> None:
+    """Store a batch in the caller's transaction; count it once it is stored."""
+    docs = [doc for _line, doc, _item in batch]
+    known = project.known_text_hashes([d.text_hash for d in docs])
+    inserted, duplicates = project.add_documents(docs, span_status=span_status, origin="import", import_run=run)
+    merged = spans = 0
+    seen: set[str] = set()
+    for doc in docs:
+        if doc.text_hash in known or doc.text_hash in seen:  # already there: add the spans it lacks
+            if doc.spans:
+                existing = project.doc_id_for_text_hash(doc.text_hash)
+                if existing is not None:
+                    added = project.merge_spans(existing, doc.spans, span_status=span_status, annotator=doc.annotator)
+                    merged += added
+                    spans += added
+        else:
+            spans += len(doc.spans)
+        seen.add(doc.text_hash)
+    # Counted only here, after every statement of the batch went through.
+    summary.imported += len(inserted)
+    summary.duplicates += duplicates
+    summary.doc_ids.extend(inserted)
+    summary.spans += spans
+    summary.merged_into_existing += merged
+    for _line, _doc, item in batch:
+        summary.units[item.unit] = summary.units.get(item.unit, 0) + 1
+        summary.units_detected += item.unit_detected
+        summary.moved += item.moved
+        summary.merged_duplicates += item.merged
+        summary.relations_in_meta += item.relations_in_meta
+
+
+def _undo(project: Project, run: int, summary: ImportSummary) -> None:
+    """Take back what an unfinished file stored (its earlier batches)."""
+    try:
+        project.abort_import(run)
+    except (sqlite3.Error, AnnotatorError):
+        # Left as a running import of this process: undone by the next open
+        # once this process has ended.
+        return
+    kept = [d for d in summary.doc_ids if project.conn.execute("SELECT 1 FROM documents WHERE id = ?", (d,)).fetchone()]
+    summary.imported -= len(summary.doc_ids) - len(kept)
+    summary.doc_ids = kept

@@ -59,6 +59,21 @@ _SQLITE_NOTADB = getattr(sqlite3, "SQLITE_NOTADB", 26)
 # drops them all, so a file in here must never be opened outside SQLite.
 _open_files: dict[tuple[int, int], int] = {}
 _open_files_lock = threading.Lock()
+# What each open file's write lock is held for, when a connection of this
+# process holds it and said what it was doing (``Project.activity``): E005 names it.
+_write_holders: dict[tuple[int, int] | None, str] = {}
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
 
 
 def _file_key(path: Path) -> tuple[int, int] | None:
@@ -217,6 +232,14 @@ def open_project(path: str | Path, *, create: bool = False, scheme: Scheme | Non
         conn.close()
         raise
     project._open_key = _register_open(path)
+    if not project.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'import_runs'").fetchone():
+        return project
+    try:
+        if project.conn.execute("SELECT 1 FROM import_runs WHERE state = 'running' LIMIT 1").fetchone():
+            project.undo_dead_imports()
+    except BaseException:
+        project.close()
+        raise
     return project
 
 
@@ -239,6 +262,11 @@ class Project:
         self.annotator = annotator or default_annotator()
         self._scheme: Scheme | None = None
         self._open_key: tuple[int, int] | None = None
+        #: What this connection is doing, named by E005 when another connection of
+        #: this process waits too long for the lock it holds ("the import of x.jsonl").
+        self.activity: str | None = None
+        #: How long a write waits for the lock before E005 (None: BUSY_TIMEOUT_S).
+        self.lock_timeout: float | None = None
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -289,8 +317,52 @@ class Project:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 if time.monotonic() > deadline:
-                    raise AnnotatorError(Errors.E005, path=self.path, seconds=int(BUSY_TIMEOUT_S)) from None
+                    raise self._busy_error() from None
                 time.sleep(0.05)
+
+    def _busy_error(self, seconds: float | None = None) -> AnnotatorError:
+        """E005, naming what holds the lock when it is this process."""
+        with _open_files_lock:
+            holder = _write_holders.get(self._open_key) if self._open_key is not None else None
+        if holder is None:
+            holder = "another program (an annotator window or command, or an SQLite tool)"
+        return AnnotatorError(Errors.E005, path=self.path, holder=holder, seconds=f"{seconds or BUSY_TIMEOUT_S:g}")
+
+    @contextmanager
+    def waiting_at_most(self, seconds: float) -> Iterator[None]:
+        """Writes in the block give up (E005) after ``seconds`` without the lock."""
+        previous, self.lock_timeout = self.lock_timeout, seconds
+        try:
+            yield
+        finally:
+            self.lock_timeout = previous
+
+    def _begin_immediate(self) -> None:
+        """Take the write lock, polling every millisecond or two.
+
+        SQLite's own busy handler sleeps up to 100 ms between tries, and a writer
+        that commits in small batches (an import) takes the lock again at once:
+        a waiter sleeping that long can miss every gap. Polling often, a waiting
+        decision gets the lock in the first gap between two batches.
+        """
+        timeout = BUSY_TIMEOUT_S if self.lock_timeout is None else self.lock_timeout
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                if time.monotonic() > deadline:
+                    raise self._busy_error(timeout)
+                time.sleep(pause)
+                pause = min(pause * 1.5, 0.004)
+        finally:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 
     @contextmanager
     def write(self) -> Iterator[Database]:
@@ -299,8 +371,13 @@ class Project:
             with self.db.atomic():
                 yield self.db
             return
+        held = False
         try:
-            self._with_busy_retry(lambda: self.conn.execute("BEGIN IMMEDIATE"))
+            self._begin_immediate()
+            held = self._open_key is not None
+            if held:
+                with _open_files_lock:
+                    _write_holders[self._open_key] = self.activity or "another task of this program"
             try:
                 with self.db.atomic():
                     yield self.db
@@ -315,6 +392,10 @@ class Project:
                 self.conn.rollback()
             # A full disk or a read-only file: the transaction is rolled back whole.
             raise storage_error(exc, self.path, action="save to the project") or exc from None
+        finally:
+            if held:
+                with _open_files_lock:
+                    _write_holders.pop(self._open_key, None)
 
     def _log(self, action: str, *, doc_id: int | None = None, span_id: int | None = None,
              before: Any = None, after: Any = None) -> None:
@@ -384,31 +465,70 @@ class Project:
     def has_text_hash(self, text_hash: str) -> bool:
         return self.conn.execute("SELECT 1 FROM documents WHERE text_hash = ?", (text_hash,)).fetchone() is not None
 
-    def add_documents(self, docs: Iterable[NewDocument], *, span_status: str = "accepted", origin: str = "import") -> tuple[list[int], int]:
+    def add_documents(self, docs: Iterable[NewDocument], *, span_status: str = "accepted", origin: str = "import",
+                      import_run: int | None = None) -> tuple[list[int], int]:
         """Store documents and their spans in the caller's transaction (or one of
-        its own). Returns (new ids, duplicates); duplicates are skipped by text hash."""
-        inserted: list[int] = []
-        duplicates = 0
+        its own). Returns (new ids, duplicates); duplicates (of the project or of
+        an earlier document in ``docs``) are skipped by text hash.
+
+        Rows go in with one ``executemany`` per table (the per-span triggers keep
+        the counters and checks as for any write); documents with stance holders
+        take the row-by-row path, since a holder needs its entity's id.
+        ``import_run`` records the new ids under an unfinished import (see
+        :meth:`begin_import`).
+        """
+        docs = list(docs)
         with self.write():
+            known = self.known_text_hashes([d.text_hash for d in docs])
+            fresh: list[NewDocument] = []
+            duplicates = 0
             for doc in docs:
-                if self.has_text_hash(doc.text_hash):
+                if doc.text_hash in known:
                     duplicates += 1
                     continue
-                cur = self.conn.execute(
-                    "INSERT INTO documents (text, title, source, meta, text_hash, length) VALUES (?,?,?,?,?,?)",
-                    (doc.text, doc.title, doc.source, json.dumps(doc.meta, ensure_ascii=False), doc.text_hash, len(doc.text)),
-                )
-                doc_id = cur.lastrowid
-                inserted.append(doc_id)
+                known.add(doc.text_hash)
+                fresh.append(doc)
+            if not fresh:
+                return [], duplicates
+            first = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0]
+            ids = list(range(first, first + len(fresh)))
+            self.conn.executemany(
+                "INSERT INTO documents (id, text, title, source, meta, text_hash, length) VALUES (?,?,?,?,?,?,?)",
+                [(doc_id, doc.text, doc.title, doc.source, json.dumps(doc.meta, ensure_ascii=False), doc.text_hash,
+                  len(doc.text)) for doc_id, doc in zip(ids, fresh)])
+            rows: list[tuple[Any, ...]] = []
+            for doc_id, doc in zip(ids, fresh):
                 annotator = doc.annotator or self.annotator
-                self._insert_drafts(doc_id, doc.spans, status=span_status, origin=origin, annotator=annotator)
-                if doc.status in DOC_STATUSES and doc.status != "new":
-                    self.conn.execute(
-                        "INSERT INTO doc_status (doc_id, annotator, status) VALUES (?, ?, ?)",
-                        (doc_id, annotator, doc.status),
-                    )
-                self._log("document.import", doc_id=doc_id, after={"title": doc.title, "spans": len(doc.spans), "status": doc.status})
-        return inserted, duplicates
+                if any(d.holder for d in doc.spans):
+                    self._insert_drafts(doc_id, doc.spans, status=span_status, origin=origin, annotator=annotator)
+                    continue
+                span_annotator = annotator if span_status != "suggested" else None
+                rows.extend((doc_id, d.start, d.end, d.layer, d.label, d.target, None, d.origin or origin, d.score,
+                             d.cue, span_status, span_annotator) for d in doc.spans)
+            self.conn.executemany(
+                "INSERT INTO spans (doc_id, start, \"end\", layer, label, target, holder_span_id, origin, score, cue, status, annotator)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            self.conn.executemany(
+                "INSERT INTO doc_status (doc_id, annotator, status) VALUES (?, ?, ?)",
+                [(doc_id, doc.annotator or self.annotator, doc.status) for doc_id, doc in zip(ids, fresh)
+                 if doc.status in DOC_STATUSES and doc.status != "new"])
+            self.conn.executemany(
+                "INSERT INTO events (annotator, action, doc_id, after) VALUES (?, 'document.import', ?, ?)",
+                [(self.annotator, doc_id, json.dumps({"title": doc.title, "spans": len(doc.spans), "status": doc.status},
+                                                     ensure_ascii=False)) for doc_id, doc in zip(ids, fresh)])
+            if import_run is not None:
+                self.conn.execute("INSERT INTO import_run_docs (run_id, first_doc_id, last_doc_id) VALUES (?, ?, ?)",
+                                  (import_run, ids[0], ids[-1]))
+        return ids, duplicates
+
+    def known_text_hashes(self, hashes: Sequence[str]) -> set[str]:
+        """Which of ``hashes`` belong to documents of the project."""
+        known: set[str] = set()
+        for i in range(0, len(hashes), 500):
+            chunk = list(hashes[i:i + 500])
+            known.update(r[0] for r in self.conn.execute(
+                f"SELECT text_hash FROM documents WHERE text_hash IN ({','.join('?' * len(chunk))})", chunk))
+        return known
 
     def merge_spans(self, doc_id: int, drafts: Sequence[SpanDraft], *, span_status: str = "accepted",
                     origin: str = "import", annotator: str | None = None) -> int:

@@ -438,5 +438,37 @@ def m005_uncertainty_order(db: Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m006_import_runs(db: Database) -> None:
+    """Imports commit in small batches (so a decision never waits long for the
+    write lock) yet a file stays all-or-nothing: each file is a run, and the
+    document ids of each committed batch are recorded under it until the run is
+    done. A run that failed, was cancelled or whose process died is undone from
+    these ranges (see ``Project.abort_import``)."""
+    statements = [
+        """CREATE TABLE import_runs (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            host TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('running', 'done', 'undone')),
+            started_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""",
+        """CREATE TABLE import_run_docs (
+            run_id INTEGER NOT NULL REFERENCES import_runs(id) ON DELETE CASCADE,
+            first_doc_id INTEGER NOT NULL,
+            last_doc_id INTEGER NOT NULL
+        )""",
+        "CREATE INDEX import_run_docs_run ON import_run_docs(run_id)",
+        "CREATE INDEX import_runs_running ON import_runs(state) WHERE state = 'running'",
+        # Deleting a span (replacing suggestions, undoing an import) looks up the
+        # stances that name it as their holder (ON DELETE SET NULL): without this
+        # index, a scan of every span for each one deleted.
+        "CREATE INDEX spans_holder ON spans(holder_span_id)",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]

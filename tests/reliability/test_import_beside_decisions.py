@@ -1,0 +1,211 @@
+"""A large import beside a person deciding: the import commits in short batches,
+no decision is lost or reordered, and a file stays all-or-nothing (a bad record,
+a cancel or a SIGKILL mid-file leaves none of it)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from annotator.core.errors import AnnotatorError
+from annotator.core.model import Span
+from annotator.core.text import text_hash
+from annotator.services.importing import ImportCancelled, import_paths
+from annotator.storage import NewDocument, open_project
+from annotator.storage import project as project_module
+
+DECIDER = textwrap.dedent("""
+    import json, sys, time
+    from annotator.core.model import Span
+    from annotator.storage import open_project
+    path, stop_file = sys.argv[1], sys.argv[2]
+    import os
+    with open_project(path, annotator="ana") as project:
+        i = 0
+        while not os.path.exists(stop_file) or i < 20:
+            doc_id = 1 + i % 4
+            running = project.conn.execute("SELECT count(*) FROM import_runs WHERE state = 'running'").fetchone()[0]
+            start = time.perf_counter()
+            span = project.add_span(doc_id, Span(0, 4, "GPE", status="accepted"))
+            wait = time.perf_counter() - start
+            print(json.dumps({"id": span.id, "wait": wait, "during_import": bool(running)}), flush=True)
+            i += 1
+            time.sleep(0.01)
+""")
+
+
+def _articles(path, n, *, spans=20, bad_line=None, tag="a"):
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            words = " ".join(f"w{i}x{j}" for j in range(spans * 3))
+            text = f"Kyiv {tag} {i}. {words}."
+            ents = [{"start": 0, "end": 4, "label": "GPE", "text": "Kyiv"}]
+            pos = text.index(" w") + 1
+            for j in range(spans - 1):
+                word = f"w{i}x{j * 3}"
+                pos = text.index(word, pos)
+                ents.append({"start": pos, "end": pos + len(word), "label": "ORG", "text": word})
+                pos += len(word)
+            record = {"title": f"{tag} {i}", "text": text, "entities": ents}
+            if bad_line is not None and i + 1 == bad_line:
+                record = {"title": "no text here"}
+            fh.write(json.dumps(record) + "\n")
+    return path
+
+
+def _seed(path, n=4):
+    with open_project(path, create=True) as project:
+        texts = [f"Kyiv and Lviv, report {i}: talks went on." for i in range(n)]
+        project.add_documents([NewDocument(t, f"seed {i}", text_hash(t)) for i, t in enumerate(texts)])
+
+
+def test_import_beside_a_deciding_process_loses_no_decision(tmp_path):
+    path = tmp_path / "p.db"
+    _seed(path)
+    source = _articles(tmp_path / "big.jsonl", 2500)
+    script = tmp_path / "decider.py"
+    script.write_text(DECIDER)
+    stop = tmp_path / "stop"
+    importer = subprocess.Popen([sys.executable, "-m", "annotator", "import", str(source), "--project", str(path)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    decider = subprocess.Popen([sys.executable, str(script), str(path), str(stop)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    _out, err = importer.communicate(timeout=600)
+    stop.touch()
+    out, derr = decider.communicate(timeout=300)
+    assert importer.returncode == 0, err
+    assert decider.returncode == 0, derr
+    assert "Traceback" not in err + derr
+    decisions = [json.loads(line) for line in out.splitlines()]
+    ids = [d["id"] for d in decisions]
+    during = [d for d in decisions if d["during_import"]]
+    assert during, "no decision was made while the import ran"
+    with open_project(path) as project:
+        assert project.document_count() == 4 + 2500
+        stored = [r[0] for r in project.conn.execute(
+            "SELECT id FROM spans WHERE annotator = 'ana' AND status = 'accepted' ORDER BY id")]
+        assert stored == sorted(ids) and len(set(ids)) == len(ids)
+        logged = [r[0] for r in project.conn.execute(
+            "SELECT span_id FROM events WHERE action = 'span.add' AND annotator = 'ana' ORDER BY id")]
+        assert logged == ids  # in the order they were made
+        assert project.conn.execute("SELECT state FROM import_runs").fetchall() == [("done",)]
+        assert project.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    waits = sorted(d["wait"] for d in during)
+    print(f"{len(decisions)} decisions, {len(during)} during the import; wait for the write lock during the import:"
+          f" median {waits[len(waits) // 2] * 1000:.0f} ms, 95th percentile {waits[int(len(waits) * 0.95)] * 1000:.0f} ms,"
+          f" max {waits[-1] * 1000:.0f} ms")
+
+
+def test_bulk_import_keeps_the_same_counters_as_the_span_triggers(tmp_path):
+    source = _articles(tmp_path / "a.jsonl", 30, spans=5)
+    bulk, rows = tmp_path / "bulk.db", tmp_path / "rows.db"
+    with open_project(bulk, create=True) as project:
+        import_paths(project, [source])
+        got = project.conn.execute("SELECT * FROM doc_stats ORDER BY doc_id").fetchall()
+        names = [c[1] for c in project.conn.execute("PRAGMA table_info(doc_stats)")]
+    with open_project(rows, create=True) as project:  # one span at a time, through the triggers
+        for line in source.read_text().splitlines():
+            record = json.loads(line)
+            (doc_id,), _ = project.add_documents([NewDocument(record["text"], record["title"], text_hash(record["text"]))])
+            for e in record["entities"]:
+                project.add_span(doc_id, Span(e["start"], e["end"], e["label"], status="accepted", origin="import"))
+        want = project.conn.execute("SELECT * FROM doc_stats ORDER BY doc_id").fetchall()
+    edit = names.index("last_edit")
+    strip = [tuple(v for k, v in enumerate(row) if k != edit) + (row[edit] is None,) for row in got]
+    assert strip == [tuple(v for k, v in enumerate(row) if k != edit) + (row[edit] is None,) for row in want]
+
+
+def test_a_bad_record_after_many_batches_leaves_nothing_of_the_file(tmp_path):
+    path = tmp_path / "p.db"
+    _seed(path)
+    source = _articles(tmp_path / "bad.jsonl", 400, spans=3, bad_line=400)
+    with open_project(path) as project:
+        with pytest.raises(AnnotatorError) as err:
+            import_paths(project, [source])
+        assert err.value.code == "E205" and err.value.line == 400
+        assert project.document_count() == 4
+        assert project.conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 0
+        assert project.conn.execute("SELECT state FROM import_runs").fetchall() == [("undone",)]
+
+
+def test_a_cancelled_import_keeps_a_document_a_person_already_decided_on(tmp_path):
+    path = tmp_path / "p.db"
+    _seed(path)
+    source = _articles(tmp_path / "a.jsonl", 300, spans=3)
+    with open_project(path) as project, open_project(path, annotator="ana") as person:
+        seen = {"n": 0}
+
+        def cancelled() -> bool:  # after a few batches, a person works on an imported article, then cancel
+            seen["n"] += 1
+            if seen["n"] == 200:
+                doc_id = project.last_doc_id()
+                person.add_span(doc_id, Span(0, 4, "GPE", status="accepted"))
+                seen["kept"] = doc_id
+            return seen["n"] > 200
+
+        with pytest.raises(ImportCancelled):
+            import_paths(project, [source], cancelled=cancelled)
+        assert project.document_count() == 5
+        assert "ana" in {s.annotator for s in person.spans(seen["kept"])}
+
+
+def test_an_import_killed_mid_file_is_undone_by_the_next_open(tmp_path):
+    path = tmp_path / "p.db"
+    _seed(path)
+    source = _articles(tmp_path / "big.jsonl", 3000, spans=10)
+    importer = subprocess.Popen([sys.executable, "-m", "annotator", "import", str(source), "--project", str(path)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # wait until some batches are committed
+        conn = sqlite3.connect(path)
+        try:
+            n = conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        except sqlite3.OperationalError:
+            n = 0
+        finally:
+            conn.close()
+        if n > 200 or importer.poll() is not None:
+            break
+        time.sleep(0.05)
+    assert importer.poll() is None, "the import ended before it could be killed"
+    os.kill(importer.pid, signal.SIGKILL)
+    importer.wait(30)
+    with open_project(path) as project:  # the dead run is undone on open
+        assert project.document_count() == 4
+        assert project.conn.execute("SELECT state FROM import_runs").fetchall() == [("undone",)]
+        assert project.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_busy_error_names_this_process_import_or_stays_neutral(tmp_path, monkeypatch):
+    path = tmp_path / "p.db"
+    _seed(path)
+    monkeypatch.setattr(project_module, "BUSY_TIMEOUT_S", 0.3)
+    with open_project(path) as importer, open_project(path) as window:
+        importer.activity = "the import of big.jsonl"
+        with importer.write(), pytest.raises(AnnotatorError) as err:
+            window.set_doc_status(1, "done")
+        assert err.value.code == "E005"
+        assert "the import of big.jsonl" in err.value.message and "window" not in err.value.message
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import sqlite3, sys, time
+        c = sqlite3.connect(sys.argv[1], isolation_level=None)
+        c.execute("BEGIN IMMEDIATE")
+        print("held", flush=True)
+        time.sleep(30)
+    """), str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with open_project(path) as window, pytest.raises(AnnotatorError) as err:
+            window.set_doc_status(1, "done")
+        assert err.value.code == "E005" and "another program" in err.value.message
+    finally:
+        holder.kill()
+        holder.wait()
