@@ -397,6 +397,69 @@ class Project:
                 with _open_files_lock:
                     _write_holders.pop(self._open_key, None)
 
+    # -- imports in batches ------------------------------------------------------
+
+    def begin_import(self, source: str) -> int:
+        """Start an import run (committed at once); batches stored with
+        ``add_documents(import_run=...)`` belong to it until :meth:`finish_import`."""
+        import socket
+
+        with self.write():
+            cur = self.conn.execute("INSERT INTO import_runs (source, pid, host, state) VALUES (?, ?, ?, 'running')",
+                                    (source, os.getpid(), socket.gethostname()))
+            return cur.lastrowid
+
+    def finish_import(self, run_id: int) -> None:
+        with self.write():
+            self.conn.execute("UPDATE import_runs SET state = 'done' WHERE id = ?", (run_id,))
+            self.conn.execute("DELETE FROM import_run_docs WHERE run_id = ?", (run_id,))
+
+    def abort_import(self, run_id: int, *, batch: int = 200) -> tuple[int, list[int]]:
+        """Undo an unfinished import run: delete its documents, a few hundred per
+        transaction (so decisions elsewhere never wait long), except those a
+        person has already worked on, which are kept. Returns (deleted, kept ids)."""
+        ranges = self.conn.execute(
+            "SELECT first_doc_id, last_doc_id FROM import_run_docs WHERE run_id = ? ORDER BY first_doc_id",
+            (run_id,)).fetchall()
+        deleted = 0
+        kept: list[int] = []
+        for first, last in ranges:
+            for lo in range(first, last + 1, batch):
+                hi = min(lo + batch - 1, last)
+                with self.write():
+                    touched = {r[0] for r in self.conn.execute(
+                        "SELECT DISTINCT doc_id FROM events WHERE doc_id BETWEEN ? AND ? AND action != 'document.import'",
+                        (lo, hi))}
+                    kept.extend(sorted(touched))
+                    marks = ",".join("?" * len(touched))
+                    cur = self.conn.execute(
+                        f"DELETE FROM documents WHERE id BETWEEN ? AND ? AND id NOT IN ({marks})",
+                        (lo, hi, *sorted(touched)))
+                    deleted += cur.rowcount
+        with self.write():
+            self.conn.execute("UPDATE import_runs SET state = 'undone' WHERE id = ?", (run_id,))
+            self.conn.execute("DELETE FROM import_run_docs WHERE run_id = ?", (run_id,))
+            self._log("import.undone", after={"run": run_id, "deleted": deleted, "kept": kept[:100]})
+        return deleted, kept
+
+    def undo_dead_imports(self) -> int:
+        """Undo the runs of imports whose process died (killed mid-file) on this
+        machine; returns how many. Runs of live processes, or of other machines
+        (a shared folder), are left alone."""
+        import socket
+
+        if not self.db["import_runs"].exists():
+            return 0
+        rows = self.conn.execute("SELECT id, pid, host FROM import_runs WHERE state = 'running'").fetchall()
+        host = socket.gethostname()
+        undone = 0
+        for run_id, pid, run_host in rows:
+            if run_host != host or _process_alive(pid):
+                continue
+            self.abort_import(run_id)
+            undone += 1
+        return undone
+
     def _log(self, action: str, *, doc_id: int | None = None, span_id: int | None = None,
              before: Any = None, after: Any = None) -> None:
         self.conn.execute(
