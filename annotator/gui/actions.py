@@ -147,6 +147,9 @@ def _base_specs() -> list[ActionSpec]:
         ActionSpec("annotator.view.review", "&Review disagreements", ("F7",), _window("toggle_review"), "&View",
                    "Walk the articles several annotators finished, one disagreement at a time, and settle "
                    "each (1-9 take a version, A accepts, E edits, N next, Esc leaves).", checkable=True),
+        ActionSpec("annotator.view.dashboard", "&Dashboard", ("F9",), _window("toggle_dashboard"), "&View",
+                   "Show or hide plots of progress, speed, label balance, suggestion quality, agreement "
+                   "and learning curves."),
         ActionSpec("annotator.view.switch_focus", "Switch &focus list/article", ("F6",), _window("switch_focus"),
                    "&View", "Move the keyboard focus between the document list and the article."),
         ActionSpec("annotator.view.uncertain_first", "Most &uncertain article next", (),

@@ -233,3 +233,34 @@ def retrain_job(task: Any, project_path: str, **options: Any) -> Any:
 
     with open_project(project_path) as project:
         return retrain(project, progress=_training_progress(task), cancelled=task.cancelled, **options)
+
+
+
+def dashboard_job(task: Any, project_path: str) -> Any:
+    """The dashboard's figures (all but agreement), on a connection of the job's own."""
+    from annotator.services.dashboard import compute
+    from annotator.storage import open_project
+
+    with open_project(project_path) as project:
+        return compute(project, with_agreement=False)
+
+
+def dashboard_agreement_job(task: Any, project_path: str) -> Any:
+    """Per-label agreement for the dashboard: (rows or None, why not)."""
+    from annotator.services.dashboard import agreement
+    from annotator.storage import open_project
+
+    with open_project(project_path) as project:
+        return agreement(project)
+
+
+def report_job(task: Any, project_path: str, out: str) -> str:
+    """Write the HTML report (run in a child process: matplotlib's settings are
+    process-wide, and the window draws its own plots meanwhile)."""
+    from annotator.services.dashboard import compute
+    from annotator.services.report import write_report
+    from annotator.storage import open_project
+
+    with open_project(project_path) as project:
+        dash = compute(project)
+    return str(write_report(dash, out))

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -75,6 +75,8 @@ class MainWindow(QMainWindow):
         self.project = project
         self._owned_projects: list[Project] = []
         self.undo_stack = QUndoStack(self)
+        #: The Dashboard (View > Dashboard), built the first time it is shown.
+        self.dashboard: Any = None
         self.undo_stack.setUndoLimit(0)
         self.session = AnnotationSession(project)
         # spaCy's import for the tokenizer (seconds on a busy machine) waits until
@@ -176,6 +178,8 @@ class MainWindow(QMainWindow):
                 self._open_doc_mark = mark
                 self.editor.reload_spans()
         self._refresh_progress()
+        if self.dashboard is not None:
+            self.dashboard.schedule_refresh()
         return True
 
     # -- parts ------------------------------------------------------------------------
@@ -318,6 +322,8 @@ class MainWindow(QMainWindow):
             self._refresh_progress()
         if change.doc_status == "done":
             self.retraining.check()
+        if self.dashboard is not None:
+            self.dashboard.schedule_refresh()
 
     def _focus_changed(self, span: Any) -> None:
         self.palette.set_active(span.layer if span else None, span.label if span else None)
@@ -477,6 +483,34 @@ class MainWindow(QMainWindow):
         self._data_version = project.data_version()
         self._last_doc_id = project.last_doc_id()
         self._restart_suggest_ahead()
+        if self.dashboard is not None:
+            self.dashboard.set_project(project)
+
+    # -- the dashboard ----------------------------------------------------------------
+
+    def toggle_dashboard(self) -> None:
+        """Show the Dashboard (a dock, floating at first so the plots get room), or
+        hide it when it is the active window."""
+        from annotator.gui.dashboard_view import DashboardView
+
+        dock = self.findChild(QDockWidget, "DashboardDock")
+        if dock is None:
+            self.dashboard = DashboardView(self.project)
+            dock = QDockWidget("Dashboard", self)
+            dock.setObjectName("DashboardDock")
+            dock.setWidget(self.dashboard)
+            self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+            dock.setFloating(True)
+            frame = self.frameGeometry()
+            dock.resize(min(1200, max(900, frame.width() - 80)), min(820, max(640, frame.height() - 80)))
+            dock.move(frame.topLeft() + QPoint(40, 40))
+        elif dock.isVisible() and (dock.isActiveWindow() or not dock.isFloating()):
+            dock.hide()
+            return
+        dock.show()
+        dock.raise_()
+        dock.activateWindow()
+        self.dashboard.tabs.setFocus()
 
     # -- team work: who annotates, Review mode -------------------------------------------
 

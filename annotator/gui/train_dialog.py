@@ -4,21 +4,21 @@ The training runs in a child process (:func:`annotator.gui.workers.run_in_subpro
 spaCy's training loop holds the GIL for long stretches and would make the window
 stutter from a thread. Progress shows the step, loss and dev score; every
 evaluation adds a point to the learning curve (dev score against training
-documents seen, one line per component), drawn with ``QPainter`` because QtCharts
-is not part of PySide6-Essentials. When the run ends, the table lists precision,
-recall and F1 per label on the held-out documents, and "Use this model for
-suggestions" switches the project's ``model`` setting to the new pipeline.
+documents seen, one line per component), drawn with matplotlib like the
+dashboard's plots (integer ticks however few documents were seen). When the run
+ends, the table lists precision, recall and F1 per label on the held-out
+documents, and "Use this model for suggestions" switches the project's ``model``
+setting to the new pipeline.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPen
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -38,102 +38,13 @@ from PySide6.QtWidgets import (
 from annotator.core.errors import AnnotatorError
 from annotator.gui.dialogs import BackgroundDialog
 from annotator.gui.jobs import train_job
+from annotator.gui.plot_canvas import SERIES_COLOURS, LearningCurve
 from annotator.gui.workers import BackgroundTask, run_in_background, run_in_subprocess
 from annotator.services import training
 
-__all__ = ["LearningCurve", "TrainDialog", "open_train_dialog"]
+__all__ = ["LearningCurve", "SERIES_COLOURS", "TrainDialog", "open_train_dialog"]
 
-#: Line colour of each component's curve (colour-blind safe pair).
-SERIES_COLOURS = {"ner": "#1c7ed6", "stance": "#e8590c"}
 FROM_SCRATCH = "(none: train from scratch)"
-
-
-class LearningCurve(QWidget):
-    """Dev score (0–1) against training documents seen, one polyline per component."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setMinimumSize(360, 200)
-        self._points: dict[str, list[tuple[int, float]]] = {}
-
-    def clear(self) -> None:
-        self._points = {}
-        self.update()
-
-    def add_point(self, component: str, docs_seen: int, score: float) -> None:
-        self._points.setdefault(component, []).append((int(docs_seen), float(score)))
-        self.update()
-
-    def set_points(self, points: Iterable[training.CurvePoint]) -> None:
-        self._points = {}
-        for p in points:
-            self._points.setdefault(p.component, []).append((p.docs_seen, p.score))
-        self.update()
-
-    def series(self) -> dict[str, list[tuple[int, float]]]:
-        """The plotted points by component (a copy)."""
-        return {k: list(v) for k, v in self._points.items()}
-
-    def _plot_rect(self) -> QRectF:
-        return QRectF(46, 12, max(10, self.width() - 46 - 14), max(10, self.height() - 12 - 38))
-
-    def paintEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        palette = self.palette()
-        painter.fillRect(self.rect(), palette.base())
-        rect = self._plot_rect()
-        text_pen = QPen(palette.text().color())
-        grid_pen = QPen(palette.mid().color())
-        grid_pen.setStyle(Qt.PenStyle.DotLine)
-        font = QFont(painter.font())
-        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
-        painter.setFont(font)
-        max_x = max((x for pts in self._points.values() for x, _y in pts), default=0) or 1
-        for i in range(5):
-            y_val = i / 4
-            y = rect.bottom() - y_val * rect.height()
-            painter.setPen(grid_pen)
-            painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
-            painter.setPen(text_pen)
-            painter.drawText(QRectF(0, y - 8, rect.left() - 6, 16),
-                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), f"{y_val:.2f}")
-        for i in range(5):
-            x_val = max_x * i / 4
-            x = rect.left() + rect.width() * i / 4
-            painter.drawText(QRectF(x - 30, rect.bottom() + 2, 60, 14), int(Qt.AlignmentFlag.AlignHCenter),
-                             f"{x_val:,.0f}")
-        painter.drawText(QRectF(rect.left(), rect.bottom() + 18, rect.width(), 16),
-                         int(Qt.AlignmentFlag.AlignHCenter), "training documents seen")
-        painter.drawText(QRectF(rect.left() + 6, rect.top() + 4, 120, 14), int(Qt.AlignmentFlag.AlignLeft),
-                         "dev score")
-        painter.setPen(text_pen)
-        painter.drawRect(rect)
-        if not self._points:
-            painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), "The learning curve appears here.")
-            painter.end()
-            return
-        legend_y = rect.top() + 4
-        for component, pts in self._points.items():
-            colour = QColor(SERIES_COLOURS.get(component, "#2f9e44"))
-            pen = QPen(colour, 2.0)
-            painter.setPen(pen)
-            path = QPainterPath()
-            for k, (x_val, y_val) in enumerate(sorted(pts)):
-                point = QPointF(rect.left() + rect.width() * x_val / max_x,
-                                rect.bottom() - rect.height() * min(max(y_val, 0.0), 1.0))
-                if k == 0:
-                    path.moveTo(point)
-                else:
-                    path.lineTo(point)
-                painter.drawEllipse(point, 2.5, 2.5)
-            painter.drawPath(path)
-            painter.drawLine(QPointF(rect.right() - 86, legend_y + 6), QPointF(rect.right() - 68, legend_y + 6))
-            painter.setPen(text_pen)
-            painter.drawText(QRectF(rect.right() - 64, legend_y, 60, 14), int(Qt.AlignmentFlag.AlignLeft),
-                             component)
-            legend_y += 16
-        painter.end()
 
 
 class TrainDialog(BackgroundDialog):
