@@ -132,6 +132,21 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+def _over_time(ax: Axes, *, ylabel: str, xlabel: str, legend: tuple[str, str], share: bool = False) -> None:
+    """Axes of a time line: dates below, counts (or shares, 0–100%) up the side."""
+    _date_axis(ax)
+    if share:
+        _percent_axis(ax.yaxis)
+        ax.set_ylim(-0.02, 1.02)
+    else:
+        _integer_axis(ax.yaxis)
+        ax.set_ylim(bottom=0)
+    ax.set_ylabel(ylabel)
+    ax.set_xlabel(xlabel)
+    _grid(ax, "y")
+    ax.legend(loc=legend[0], fontsize=8, title=legend[1], title_fontsize=8)
+
+
 # ---- the plots ---------------------------------------------------------------------------------
 
 
@@ -148,13 +163,8 @@ def plot_progress(fig: Figure, dash: Dashboard, theme: Theme) -> None:
         ys = [0, *(n for _, n in rows)]
         ax.step(xs, ys, where="post", marker="o" if len(xs) <= 40 else None, markersize=3.5,
                 linewidth=1.8, label=f"{_short(who, 18)} ({ys[-1]:,})")
-    _date_axis(ax)
-    _integer_axis(ax.yaxis)
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("articles done (cumulative)")
-    ax.set_xlabel(f"time (UTC, per {p.unit})")
-    _grid(ax, "y")
-    ax.legend(loc="lower right", fontsize=8, title="annotator (done)", title_fontsize=8)
+    _over_time(ax, ylabel="articles done (cumulative)", xlabel=f"time (UTC, per {p.unit})",
+               legend=("lower right", "annotator (done)"))
 
 
 def plot_speed(fig: Figure, dash: Dashboard, theme: Theme) -> None:
@@ -258,30 +268,27 @@ def _outcome_bars(ax: Axes, groups: dict[str, dict[str, int]], theme: Theme, nam
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=3, fontsize=8)
 
 
-def plot_quality_labels(fig: Figure, dash: Dashboard, theme: Theme) -> None:
+def _outcome_plot(fig: Figure, theme: Theme, groups: dict[str, dict[str, int]], title: str,
+                  name: Callable[[str], str]) -> None:
+    """Outcome shares per group (label or origin), the most decided at the top."""
     ax = fig.add_subplot()
-    groups = dash.quality.by_label()
     if not groups:
-        ax.set_title("Suggestion outcomes per label")
+        ax.set_title(title)
         empty_axes(ax, theme, "No suggestion has been decided yet.")
         return
     keys = sorted(groups, key=lambda k: sum(groups[k].values()))
-    ordered = {k: groups[k] for k in keys}
-    _outcome_bars(ax, ordered, theme, [_short(k.replace("entity:", "").replace("stance:", "stance "), 24)
-                                       for k in keys])
-    ax.set_title("Suggestion outcomes per label", pad=22)
+    _outcome_bars(ax, {k: groups[k] for k in keys}, theme, [name(k) for k in keys])
+    ax.set_title(title, pad=22)
+
+
+def plot_quality_labels(fig: Figure, dash: Dashboard, theme: Theme) -> None:
+    _outcome_plot(fig, theme, dash.quality.by_label(), "Suggestion outcomes per label",
+                  lambda k: _short(k.replace("entity:", "").replace("stance:", "stance "), 24))
 
 
 def plot_quality_origins(fig: Figure, dash: Dashboard, theme: Theme) -> None:
-    ax = fig.add_subplot()
-    groups = dash.quality.by_origin()
-    if not groups:
-        ax.set_title("Suggestion outcomes per origin")
-        empty_axes(ax, theme, "No suggestion has been decided yet.")
-        return
-    keys = sorted(groups, key=lambda k: sum(groups[k].values()))
-    _outcome_bars(ax, {k: groups[k] for k in keys}, theme, [_short(k, 30) for k in keys])
-    ax.set_title("Suggestion outcomes per origin (suggester and version)", pad=22)
+    _outcome_plot(fig, theme, dash.quality.by_origin(), "Suggestion outcomes per origin (suggester and version)",
+                  lambda k: _short(k, 30))
 
 
 def plot_quality_time(fig: Figure, dash: Dashboard, theme: Theme) -> None:
@@ -296,13 +303,8 @@ def plot_quality_time(fig: Figure, dash: Dashboard, theme: Theme) -> None:
         ys = [rates(c)["accepted"] for _, c in rows]
         ax.plot(xs, ys, marker="o" if len(xs) <= 60 else None, markersize=3.5, linewidth=1.6,
                 label=_short(origin, 34))
-    _date_axis(ax)
-    _percent_axis(ax.yaxis)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_ylabel("accepted (% of decided)")
-    ax.set_xlabel(f"time of decision (UTC, per {dash.quality.unit})")
-    _grid(ax, "y")
-    ax.legend(loc="lower left", fontsize=7.5, title="origin", title_fontsize=8)
+    _over_time(ax, ylabel="accepted (% of decided)", xlabel=f"time of decision (UTC, per {dash.quality.unit})",
+               legend=("lower left", "origin"), share=True)
 
 
 def plot_agreement(fig: Figure, dash: Dashboard, theme: Theme) -> None:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication
-from PySide6.QtGui import QImage
 
 from annotator.gui.app import apply_theme
 from annotator.gui.dashboard_view import PAGES, DashboardView
 from annotator.services.synthetic import generate_activity
 from annotator.storage import open_project
 from tests.gui.editing import close_and_delete, open_window, seed
+from tests.gui.test_screenshot import _distinct_colours
 
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 
@@ -113,14 +113,6 @@ def _rich_project(path: Path):
                                                                     "trained_at": f"2026-04-0{version[2]}T09:00:00Z",
                                                                     "learning_curve": curve}}), encoding="utf-8")
     return project
-
-
-def _distinct_colours(image: QImage, step: int = 4) -> int:
-    colours = set()
-    for y in range(0, image.height(), step):
-        for x in range(0, image.width(), step):
-            colours.add(image.pixel(x, y))
-    return len(colours)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
