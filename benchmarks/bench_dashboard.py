@@ -12,7 +12,8 @@ with the project; summary tables keep the ratio near 1.
 matplotlib is imported (and the first figure drawn) once before timing; that
 one-off cost is printed separately.
 
-Run: ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_dashboard.py [--large 100000] [--small 1000] [--repeat 3]``
+Run: ``QT_QPA_PLATFORM=offscreen python benchmarks/bench_dashboard.py [--large 100000] [--small 1000] [--repeat 3]
+[--workdir DIR]`` (with ``--workdir``, generated projects are kept there and reused by the next run).
 """
 
 from __future__ import annotations
@@ -71,14 +72,20 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, help="keep the generated projects here and reuse them")
     args = parser.parse_args()
 
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
-        small, large = Path(tmp) / "small.db", Path(tmp) / "large.db"
+        folder = args.workdir or Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
+        small, large = folder / f"dashboard-{args.small}.db", folder / f"dashboard-{args.large}.db"
         for path, n in ((small, args.small), (large, args.large)):
+            if path.exists():
+                print(f"reusing {path}")
+                continue
             seconds, counts = _generate(path, n)
             print(f"generated {n:,} articles in {seconds:.1f} s: " + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
 
