@@ -224,6 +224,9 @@ class MainWindow(QMainWindow):
         self._settings().setValue(self._last_doc_key(), doc_id)
 
     def _doc_activated(self, doc_id: int) -> None:
+        if self.reviewing and doc_id in self.review_panel.review.doc_ids():
+            self.review_panel.open(doc_id)  # Review mode follows the list
+            return
         if doc_id != self.editor.doc_id:
             self.editor.load_document(doc_id)
 

@@ -106,6 +106,10 @@ def test_review_by_keyboard_then_export_holds_exactly_the_reviewed_spans(lead, q
     assert panel.review.document.id == house and window.editor.doc_id == house
     assert project.doc_status(house, ADJUDICATED) == "done"
     assert unreviewed_doc_ids(project) == []
+    # Picking an article in the list reviews that one.
+    window.doc_list.document_activated.emit(macron)
+    assert panel.review.document.id == macron and window.editor.doc_id == macron
+    panel.setFocus()
     # Esc leaves Review mode: in a merged project the lead's own layer (empty here) shows again.
     _key(qtbot, window, Qt.Key.Key_Escape)
     assert not panel.isVisible() and not window.actions_by_id["annotator.view.review"].isChecked()
