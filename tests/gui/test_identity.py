@@ -4,17 +4,19 @@ changed in Settings, recorded with every decision."""
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
 from annotator.gui.app import prepare_project
-from annotator.gui.settings_dialog import SettingsDialog, ensure_identity
+from annotator.gui.settings_dialog import IDENTITY_KEY, SettingsDialog, ensure_identity
 from annotator.storage import open_project
 from annotator.storage.project import default_annotator
 from tests.gui.editing import close_and_delete, open_window, seed
 
 
 def test_first_start_takes_the_login_name_and_projects_open_with_it(tmp_path):
+    # Qt reads the settings location once per process: start from no name at all.
+    QSettings("annotator", "annotator").remove(IDENTITY_KEY)
     name, first = ensure_identity()
     assert first and name == default_annotator()
     assert ensure_identity() == (name, False)
