@@ -7,7 +7,8 @@ thread on its own connection (summary tables kept by triggers, so a large projec
 costs a handful of small queries); the plots are the report's
 (:mod:`annotator.services.plots`), drawn only for the tab on screen. Agreement
 compares annotators article by article, so it is computed only while its tab is
-open. "Save report…" writes the same plots as one HTML file, in a child process.
+open, in a child process; "Save report…" writes the same plots as one HTML file,
+also in a child process. F5 recomputes, Esc hides the dock.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
@@ -124,6 +126,15 @@ class DashboardView(QWidget):
         refresh_key = QShortcut(QKeySequence("F5"), self)
         refresh_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         refresh_key.activated.connect(self.refresh_now)
+        close_key = QShortcut(QKeySequence("Esc"), self)
+        close_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        close_key.activated.connect(self._close_dock)
+
+    def _close_dock(self) -> None:
+        """Esc hides the dock the dashboard lives in (F9 brings it back)."""
+        dock = self.parentWidget()
+        if isinstance(dock, QDockWidget):
+            dock.hide()
 
     # -- refreshing -------------------------------------------------------------------
 
@@ -220,7 +231,9 @@ class DashboardView(QWidget):
         if path is None:
             self._agreement_done(dashboard_service.agreement(self.project))
             return
-        self._agreement_task = run_in_background(dashboard_agreement_job, str(path), on_done=self._agreement_done,
+        # A child process: agreement compares spans article by article in Python,
+        # which in a thread would hold the GIL against the window.
+        self._agreement_task = run_in_subprocess(dashboard_agreement_job, str(path), on_done=self._agreement_done,
                                                  on_error=self._failed, parent=self, name="Agreement")
 
     def _agreement_done(self, result: tuple[Any, str]) -> None:

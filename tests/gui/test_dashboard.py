@@ -74,6 +74,15 @@ def test_view_menu_opens_the_dashboard_and_it_follows_decisions(qtbot, project, 
         assert "Report saved" in view.updated.text()
         assert out.read_text(encoding="utf-8").count("<svg ") == 9
 
+        # Esc in the dashboard hides it; F9 brings it back.
+        from PySide6.QtCore import Qt
+
+        view.tabs.setFocus()
+        qtbot.keyClick(view.tabs, Qt.Key.Key_Escape)
+        assert not dock.isVisible()
+        action.trigger()
+        assert dock.isVisible()
+
         # F9 again hides it (docked here); changes while hidden wait until it shows.
         dock.setFloating(False)
         action.trigger()
