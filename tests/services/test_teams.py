@@ -229,3 +229,42 @@ def test_reviewed_spacy_export_trains_with_spacy_train(team, tmp_path):
                            cwd=tmp_path / "gold", capture_output=True, text=True)
     assert train.returncode == 0, train.stdout[-3000:] + train.stderr[-3000:]
     assert "ner" in train.stdout
+
+
+def test_stance_holders_survive_merge_and_review(tmp_path):
+    from annotator.core.model import Span
+    from tests.services.team_data import TROOPS, add_doc, at, sentence
+
+    files = {}
+    for who, holder in (("ana", "Macron"), ("ben", "Scholz")):
+        files[who] = tmp_path / f"{who}.db"
+        with open_project(files[who], create=True, annotator=who) as project:
+            doc = add_doc(project)
+            with project.write():
+                ids = project.insert_span_rows(doc, [Span(*at("Macron"), "PERSON", annotator=who),
+                                                     Span(*at("Scholz"), "PERSON", annotator=who)])
+                held = ids[0] if holder == "Macron" else ids[1]
+                project.insert_span_rows(doc, [Span(*sentence(0), "FAVOR", "stance", target=TROOPS, annotator=who,
+                                                    holder_span_id=held)])
+            project.put_doc_status(doc, who, "done")
+    team = tmp_path / "team.db"
+    teams.merge([files["ana"], files["ben"]], into=team)
+    with open_project(team, annotator="lead") as project:
+        doc_id = project.iter_documents().__next__().id
+        text = project.document(doc_id).text
+        for who, holder in (("ana", "Macron"), ("ben", "Scholz")):
+            [stance] = [s for s in project.spans(doc_id, layer="stance") if s.annotator == who]
+            held = project.span(stance.holder_span_id)
+            assert (held.annotator, text[held.start:held.end]) == (who, holder)
+        review = ReviewSession(project)
+        review.load(doc_id)
+        review.pre_accept().do()
+        [place] = review.disagreements
+        assert place.kind == "different holders"
+        review.pick(place, "ben").do()
+        assert project.doc_status(doc_id, ADJUDICATED) == "done"
+        exporting.export(project, format="jsonl", out=tmp_path / "gold.jsonl", annotator=ADJUDICATED)
+    [record] = [json.loads(line) for line in (tmp_path / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
+    [stance] = record["stances"]
+    assert text[stance["holder"]["start"]:stance["holder"]["end"]] == "Scholz"
+    assert sorted(e["text"] for e in record["entities"]) == ["Macron", "Scholz"]
