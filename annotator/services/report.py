@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import string
 import uuid
 from pathlib import Path
 from typing import Any
@@ -88,22 +89,29 @@ def _num(x: float | None) -> str:
 
 
 _CSS = """
-:root { color-scheme: light; }
+:root { color-scheme: $scheme; }
 body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 72rem;
-       padding: 0 1rem; color: #1f2328; background: #ffffff; line-height: 1.45; }
+       padding: 0 1rem; color: $fg; background: $bg; line-height: 1.45; }
 h1 { font-size: 1.5rem; margin-bottom: 0.2rem; }
-h2 { font-size: 1.15rem; margin-top: 2.2rem; border-bottom: 1px solid #d8dee4; padding-bottom: 0.2rem; }
-.meta { color: #57606a; font-size: 0.9rem; }
+h2 { font-size: 1.15rem; margin-top: 2.2rem; border-bottom: 1px solid $grid; padding-bottom: 0.2rem; }
+.meta { color: $muted; font-size: 0.9rem; }
 .summary { display: flex; gap: 1.5rem; flex-wrap: wrap; margin: 1rem 0; }
-.summary div { background: #f6f8fa; border-radius: 6px; padding: 0.6rem 1rem; }
+.summary div { background: $panel; border-radius: 6px; padding: 0.6rem 1rem; }
 .summary b { display: block; font-size: 1.4rem; }
 figure { margin: 0.5rem 0; }
 figure svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 0.5rem 0 1rem; }
-th, td { border: 1px solid #d8dee4; padding: 0.25rem 0.6rem; text-align: left; }
-th { background: #f6f8fa; }
-.note { color: #57606a; font-size: 0.85rem; }
+th, td { border: 1px solid $grid; padding: 0.25rem 0.6rem; text-align: left; }
+th { background: $panel; }
+.note { color: $muted; font-size: 0.85rem; }
 """
+
+
+def _css(theme: plots.Theme) -> str:
+    """The page's style in the plots' theme (a dark report is dark all over)."""
+    panel = "#f6f8fa" if theme.name == "light" else "#2b2d31"
+    return string.Template(_CSS).substitute(scheme=theme.name, fg=theme.foreground, bg=theme.background,
+                                            grid=theme.grid, muted=theme.muted, panel=panel)
 
 
 def render_html(dash: Dashboard, *, theme: str = "light") -> str:
@@ -124,7 +132,7 @@ def render_html(dash: Dashboard, *, theme: str = "light") -> str:
         '<!DOCTYPE html>',
         '<html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><meta charset="utf-8"/>',
         f"<title>{html.escape(_title(dash))}</title>",
-        f"<style>{_CSS}</style></head><body>",
+        f"<style>{_css(t)}</style></head><body>",
         f"<h1>{html.escape(_title(dash))}</h1>",
         f'<p class="meta">Generated {html.escape(dash.generated_at)} by annotator {html.escape(__version__)}'
         f" · times in UTC</p>",

@@ -110,7 +110,8 @@ def test_dark_report_and_empty_project(project_path, tmp_path):
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     ET.fromstring(text.split("\n", 1)[1])
-    assert "No article is marked done yet." in text and "#1e1f22" in text
+    assert "No article is marked done yet." in text
+    assert "background: #1e1f22" in text and "color-scheme: dark" in text
 
 
 @pytest.mark.parametrize("where", ["folder", "missing-dir"])
