@@ -89,6 +89,8 @@ class Verdict:
     def _add(self, label: str, positive: bool, n: int) -> None:
         table = self.accepted if positive else self.rejected
         table[label] = table.get(label, 0) + n
+        if table[label] <= 0:
+            del table[label]
 
 
 class DecisionMemory:
@@ -105,18 +107,40 @@ class DecisionMemory:
 
     def __init__(self, rows: Iterable[tuple[str, str, bool, int]] = (), *, generation: int = 0) -> None:
         self.generation = generation
+        self._counts: dict[tuple[str, str, bool], int] = {}
         self._folded: dict[str, Verdict] = {}
         self._exact: dict[str, Verdict] = {}
+        # For the scan: the leading word of every string that ever had one taught
+        # label, and the longest such string (a longer candidate cannot match).
+        # Both only grow: a stale entry costs a lookup, never a wrong answer.
+        self._leads: set[str] = set()
+        self._max_chars = 0
+        self.update(rows)
+
+    def update(self, rows: Iterable[tuple[str, str, bool, int]], *, generation: int | None = None) -> None:
+        """Apply rows as they are now: each gives the number of articles for one
+        (string, label, verdict); 0 removes it (a decision was un-taught)."""
         for text, label, positive, n in rows:
             fold = is_name_label(label)
             key = memory_key(text, fold=fold)
-            if key:
-                (self._folded if fold else self._exact).setdefault(key, Verdict())._add(label, positive, n)
-        # For the scan: leading word of every string with one taught label, and the
-        # longest such string (a candidate longer than that cannot match).
-        taught = [k for table in (self._folded, self._exact) for k, v in table.items() if v.label is not None]
-        self._leads = {_lead(k) for k in taught}
-        self._max_chars = max((len(k) for k in taught), default=0)
+            if not key:
+                continue
+            raw = (text, label, bool(positive))
+            old = self._counts.pop(raw, 0)
+            if n > 0:
+                self._counts[raw] = n
+            if n == old:
+                continue
+            table = self._folded if fold else self._exact
+            verdict = table.setdefault(key, Verdict())
+            verdict._add(label, bool(positive), n - old)
+            if not verdict.accepted and not verdict.rejected:
+                del table[key]
+            elif verdict.label is not None:
+                self._leads.add(_lead(key))
+                self._max_chars = max(self._max_chars, len(key))
+        if generation is not None:
+            self.generation = generation
 
     def __len__(self) -> int:
         return len(self._folded) + len(self._exact)

@@ -48,9 +48,13 @@ def sync_memory(project: Project, suggester: Suggester, *, enabled: bool | None 
         suggester.memory = None
         return changed
     generation = memory_generation(project)
-    if suggester.memory is not None and suggester.memory.generation == generation:
+    memory = suggester.memory
+    if memory is not None and memory.generation == generation:
         return False
-    suggester.memory = DecisionMemory(memory_rows(project), generation=generation)
+    if memory is None:
+        suggester.memory = DecisionMemory(memory_rows(project), generation=generation)
+    else:  # only the strings decided or un-taught since the copy was made
+        memory.update(memory_rows(project, since=memory.generation), generation=generation)
     return True
 
 

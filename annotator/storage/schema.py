@@ -470,5 +470,45 @@ def m006_import_runs(db: Database) -> None:
         db.execute(sql)
 
 
+@migrations()
+def m007_memory_strings(db: Database) -> None:
+    """The decision memory per string: for each (string, label, verdict) the number
+    of articles that taught it, kept by triggers on ``memory``, and the memory
+    generation of its last change, so a suggester reads only what changed since
+    its copy instead of every decision (large projects hold millions)."""
+    statements = [
+        "CREATE INDEX memory_doc_key ON memory(text, label, verdict, doc_id)",
+        """CREATE TABLE memory_strings (
+            text TEXT NOT NULL,
+            label TEXT NOT NULL,
+            verdict INTEGER NOT NULL,
+            articles INTEGER NOT NULL DEFAULT 0,
+            gen INTEGER NOT NULL,
+            PRIMARY KEY (text, label, verdict)
+        )""",
+        "CREATE INDEX memory_strings_gen ON memory_strings(gen)",
+        """CREATE TRIGGER memory_strings_insert AFTER INSERT ON memory BEGIN
+             INSERT INTO memory_strings (text, label, verdict, articles, gen)
+               VALUES (NEW.text, NEW.label, NEW.verdict, 0, (SELECT generation FROM memory_state WHERE id = 1))
+               ON CONFLICT (text, label, verdict) DO UPDATE SET gen = excluded.gen;
+             UPDATE memory_strings SET articles = articles + 1
+               WHERE text = NEW.text AND label = NEW.label AND verdict = NEW.verdict
+                 AND (SELECT count(*) FROM memory WHERE text = NEW.text AND label = NEW.label
+                      AND verdict = NEW.verdict AND doc_id = NEW.doc_id) = 1;
+           END""",
+        """CREATE TRIGGER memory_strings_delete AFTER DELETE ON memory BEGIN
+             UPDATE memory_strings SET gen = (SELECT generation FROM memory_state WHERE id = 1),
+               articles = articles - NOT EXISTS (SELECT 1 FROM memory WHERE text = OLD.text AND label = OLD.label
+                                                 AND verdict = OLD.verdict AND doc_id = OLD.doc_id)
+               WHERE text = OLD.text AND label = OLD.label AND verdict = OLD.verdict;
+           END""",
+        """INSERT INTO memory_strings (text, label, verdict, articles, gen)
+           SELECT text, label, verdict, count(DISTINCT doc_id), (SELECT generation FROM memory_state WHERE id = 1)
+           FROM memory GROUP BY text, label, verdict""",
+    ]
+    for sql in statements:
+        db.execute(sql)
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]

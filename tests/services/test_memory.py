@@ -162,9 +162,10 @@ def test_existing_decisions_are_remembered_when_the_schema_is_upgraded(project_p
     with project.conn:
         for trigger in ("memory_span_insert", "memory_span_update", "memory_span_delete"):
             project.conn.execute(f"DROP TRIGGER {trigger}")
-        project.conn.execute("DROP TABLE memory")
-        project.conn.execute("DROP TABLE memory_state")
-        project.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_decision_memory'")
+        for table in ("memory", "memory_state", "memory_strings"):
+            project.conn.execute(f"DROP TABLE {table}")
+        project.conn.execute("DELETE FROM _sqlite_migrations WHERE name IN"
+                             " ('m003_decision_memory', 'm007_memory_strings')")
     project.close()
     with open_project(project_path) as reopened:
         assert load_memory(reopened).verdict("kyiv").label == "GPE"
@@ -189,3 +190,41 @@ def test_suggest_ahead_reapplies_memory_to_the_open_article_after_a_decision(pro
         assert [s.label for s in suggestion_for(project, ids[1], "Kyiv")] == ["GPE"]
     finally:
         helper.close()
+
+
+def test_a_suggesters_copy_follows_every_change_by_reading_only_what_changed(project, ids, suggester):
+    from annotator.services.memory import sync_memory
+    from annotator.storage.memory import memory_rows
+
+    suggest_project(project, suggester=suggester)
+    session = AnnotationSession(project)
+    steps = []
+    session.load(ids[0])
+    first, second = session.spans("entity")
+    steps.append(session.relabel("GPE", first))
+    steps.append(session.accept(second))
+    session.load(ids[1])
+    text = project.document(ids[1]).text
+    start = text.index("Oleksandr")
+    steps.append(session.create(start, start + len("Oleksandr Syrskyi"), "entity", "PERSON"))
+
+    def same_as_a_fresh_load():
+        copy, fresh = suggester.memory, load_memory(project)
+        for string in ("Kyiv", "KYIV", "Oleksandr Syrskyi", "oleksandr syrskyi"):
+            assert copy.verdict(string) == fresh.verdict(string), string
+        assert len(copy) == len(fresh)
+
+    done = []
+    for command in steps:
+        before = memory_generation(project)
+        session.run(command)
+        done.append(command)
+        assert len(memory_rows(project, since=before)) <= 2  # the strings just decided, not all
+        assert sync_memory(project, suggester) and not sync_memory(project, suggester)
+        same_as_a_fresh_load()
+    assert suggester.memory.verdict("Kyiv").conflict
+    for command in reversed(done):
+        session.apply(command.undo())
+        sync_memory(project, suggester)
+        same_as_a_fresh_load()
+    assert not len(suggester.memory)
