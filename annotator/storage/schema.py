@@ -477,6 +477,9 @@ def m007_memory_strings(db: Database) -> None:
     generation of its last change, so a suggester reads only what changed since
     its copy instead of every decision (large projects hold millions)."""
     statements = [
+        # One index serves both the per-string counts and the lookups m003's served.
+        "DROP INDEX memory_text",
+        "DROP INDEX memory_doc",
         "CREATE INDEX memory_doc_key ON memory(text, label, verdict, doc_id)",
         """CREATE TABLE memory_strings (
             text TEXT NOT NULL,
@@ -489,12 +492,10 @@ def m007_memory_strings(db: Database) -> None:
         "CREATE INDEX memory_strings_gen ON memory_strings(gen)",
         """CREATE TRIGGER memory_strings_insert AFTER INSERT ON memory BEGIN
              INSERT INTO memory_strings (text, label, verdict, articles, gen)
-               VALUES (NEW.text, NEW.label, NEW.verdict, 0, (SELECT generation FROM memory_state WHERE id = 1))
-               ON CONFLICT (text, label, verdict) DO UPDATE SET gen = excluded.gen;
-             UPDATE memory_strings SET articles = articles + 1
-               WHERE text = NEW.text AND label = NEW.label AND verdict = NEW.verdict
-                 AND (SELECT count(*) FROM memory WHERE text = NEW.text AND label = NEW.label
-                      AND verdict = NEW.verdict AND doc_id = NEW.doc_id) = 1;
+               VALUES (NEW.text, NEW.label, NEW.verdict, 1, (SELECT generation FROM memory_state WHERE id = 1))
+               ON CONFLICT (text, label, verdict) DO UPDATE SET gen = excluded.gen,
+                 articles = articles + NOT EXISTS (SELECT 1 FROM memory WHERE text = NEW.text AND label = NEW.label
+                   AND verdict = NEW.verdict AND doc_id = NEW.doc_id AND span_id != NEW.span_id);
            END""",
         """CREATE TRIGGER memory_strings_delete AFTER DELETE ON memory BEGIN
              UPDATE memory_strings SET gen = (SELECT generation FROM memory_state WHERE id = 1),
