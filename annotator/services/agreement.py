@@ -190,7 +190,9 @@ class _Tally:
                 self.stance[la]["exact"] += 1
         self.documents += 1
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self, *, kappa: bool = True) -> dict[str, Any]:
+        """The figures of the counts so far; without ``kappa`` (one article's
+        figures) the kappas are left out (None), which saves most of the time."""
         def totals(table: dict[str, dict[str, int]], key: str) -> float | None:
             return f1(sum(c[key] for c in table.values()), sum(c["a"] for c in table.values()),
                       sum(c["b"] for c in table.values()))
@@ -201,14 +203,14 @@ class _Tally:
             "documents": self.documents,
             "entity": {
                 "f1_exact": totals(self.entity, "exact"), "f1_overlap": totals(self.entity, "overlap"),
-                "kappa": cohen_kappa(ea, eb), "matched_spans": len(ea),
+                "kappa": cohen_kappa(ea, eb) if kappa else None, "matched_spans": len(ea),
                 "observed": sum(x == y for x, y in zip(ea, eb)) / len(ea) if ea else None,
                 "labels": {label: {"f1_exact": f1(c["exact"], c["a"], c["b"]),
                                    "f1_overlap": f1(c["overlap"], c["a"], c["b"]), "a": c["a"], "b": c["b"]}
                            for label, c in sorted(self.entity.items())},
             },
             "stance": {
-                "f1": totals(self.stance, "exact"), "kappa": cohen_kappa(sa, sb), "units": len(sa),
+                "f1": totals(self.stance, "exact"), "kappa": cohen_kappa(sa, sb) if kappa else None, "units": len(sa),
                 "observed": sum(x == y for x, y in zip(sa, sb)) / len(sa) if sa else None,
                 "labels": {label: {"f1": f1(c["exact"], c["a"], c["b"]), "a": c["a"], "b": c["b"]}
                            for label, c in sorted(self.stance.items())},
@@ -274,10 +276,18 @@ def finished_versions(project: Project) -> dict[int, dict[str, list[Span]]]:
 
 
 def _sentence_finder(text: str) -> Any:
+    """``sentence_of(pos)``, tokenizing the text only when first asked (articles
+    without stances never are)."""
     from annotator.services.session import TokenIndex
 
-    index = TokenIndex(text)
-    return index.sentence_at
+    index: list[TokenIndex] = []
+
+    def sentence_of(pos: int) -> tuple[int, int] | None:
+        if not index:
+            index.append(TokenIndex(text))
+        return index[0].sentence_at(pos)
+
+    return sentence_of
 
 
 def agreement(project: Project) -> AgreementReport:
@@ -300,7 +310,7 @@ def agreement(project: Project) -> AgreementReport:
             tally = _Tally()
             tally.add(by_who[a], by_who[b], sentence_of)
             pair_tallies[(a, b)].merge(tally)
-            doc_tally_figures.append(tally.figures())
+            doc_tally_figures.append(tally.figures(kappa=False))
         ents = entity_units({w: [s for s in v if s.layer == "entity"] for w, v in by_who.items()})
         per_who = {w: stance_units([s for s in v if s.layer == "stance"], sentence_of) for w, v in by_who.items()}
         stance_keys = sorted(set().union(*per_who.values()), key=lambda u: (u[0], u[1] or ""))
