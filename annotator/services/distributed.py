@@ -46,13 +46,8 @@ from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.model import SpanDraft
 from annotator.core.scheme import Scheme
 from annotator.nlp.uncertainty import certainty
-from annotator.services.memory import drop_overruled, sync_memory
-from annotator.services.suggesting import (
-    Progress,
-    SuggestSummary,
-    pending_doc_ids,
-    project_suggester,
-)
+from annotator.services.memory import drop_overruled
+from annotator.services.suggesting import Progress, SuggestSummary, start_run
 from annotator.storage import Project
 from annotator.storage.memory import memory_rows
 from annotator.storage.queue import set_certainty
@@ -220,12 +215,8 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
     """
     from dask.distributed import as_completed
 
-    if suggester is None:
-        suggester = project_suggester(project, model=model)
-    sync_memory(project, suggester, enabled=memory)
-    pending, skipped = pending_doc_ids(project, suggester.name, only_new=only_new, doc_ids=doc_ids,
-                                       refresh=refresh)
-    summary = SuggestSummary(suggester.name, suggester.describe(), suggester.rules_only, skipped=skipped)
+    suggester, pending, summary = start_run(project, suggester=suggester, model=model, only_new=only_new,
+                                            doc_ids=doc_ids, refresh=refresh, memory=memory)
     spec, archive = suggester_spec(project, suggester, model)
     threads = sum(client.nthreads().values()) or 1
     limit = max(1, in_flight or 2 * threads + 1)

@@ -127,6 +127,21 @@ def pending_doc_ids(project: Project, suggester: str, *, only_new: bool = False,
     return pending, total_docs - len(pending)
 
 
+def start_run(project: Project, *, suggester: Suggester | None, model: str | None, only_new: bool,
+              doc_ids: Sequence[int] | None, refresh: bool, memory: bool | None
+              ) -> tuple[Suggester, list[int], SuggestSummary]:
+    """What every suggestion run starts with: the suggester (the project's unless
+    given) with the current decision memory, the documents to do and the summary
+    to fill."""
+    if suggester is None:
+        suggester = project_suggester(project, model=model)
+    sync_memory(project, suggester, enabled=memory)
+    pending, skipped = pending_doc_ids(project, suggester.name, only_new=only_new, doc_ids=doc_ids,
+                                       refresh=refresh)
+    return suggester, pending, SuggestSummary(suggester.name, suggester.describe(), suggester.rules_only,
+                                              skipped=skipped)
+
+
 def suggest_project(project: Project, *, suggester: Suggester | None = None, model: str | None = None,
                     only_new: bool = False, doc_ids: Sequence[int] | None = None, batch_size: int = 64,
                     workers: int = 1, progress: Progress | None = None,
@@ -158,12 +173,8 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
     memory:
         Use the decision memory (default: the project setting ``memory``, on).
     """
-    if suggester is None:
-        suggester = project_suggester(project, model=model)
-    sync_memory(project, suggester, enabled=memory)
-    pending, skipped = pending_doc_ids(project, suggester.name, only_new=only_new, doc_ids=doc_ids,
-                                       refresh=refresh)
-    summary = SuggestSummary(suggester.name, suggester.describe(), suggester.rules_only, skipped=skipped)
+    suggester, pending, summary = start_run(project, suggester=suggester, model=model, only_new=only_new,
+                                            doc_ids=doc_ids, refresh=refresh, memory=memory)
     todo = len(pending)
     started = time.perf_counter()
     stop = threading.Event()
