@@ -464,7 +464,7 @@ def m006_import_runs(db: Database) -> None:
         # Deleting a span (replacing suggestions, undoing an import) looks up the
         # stances that name it as their holder (ON DELETE SET NULL): without this
         # index, a scan of every span for each one deleted.
-        "CREATE INDEX spans_holder ON spans(holder_span_id)",
+        "CREATE INDEX spans_holder ON spans(holder_span_id) WHERE holder_span_id IS NOT NULL",
     ]
     for sql in statements:
         db.execute(sql)
