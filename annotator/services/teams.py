@@ -7,7 +7,8 @@ projects with the same scheme) into one team project:
 
 - articles are matched by text hash; a new one is copied with its title, source and meta;
 - every annotator's decisions (accepted and rejected spans) and document statuses
-  are kept under their own name, so two people's spans on one article coexist;
+  are kept under their own name, so two people's spans on one article coexist,
+  and each article's events log comes along (every line once);
 - a decision that is already there is not written again: merging the same copy twice
   changes nothing;
 - where the target already holds a *different* decision of the same annotator for
@@ -95,6 +96,7 @@ class MergeSummary:
     spans_added: int = 0
     suggestions_added: int = 0
     statuses_added: int = 0
+    events_added: int = 0
     sources: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)
 
@@ -102,6 +104,7 @@ class MergeSummary:
         return {"target": str(self.target), "created": self.created, "documents_added": self.documents_added,
                 "documents_matched": self.documents_matched, "spans_added": self.spans_added,
                 "suggestions_added": self.suggestions_added, "statuses_added": self.statuses_added,
+                "events_added": self.events_added,
                 "sources": self.sources, "conflicts": self.conflicts}
 
 
@@ -261,6 +264,15 @@ def _merge_document(source: Project, document: Any, target: Project, summary: Me
                 "text_hash": document.text_hash, "annotator": annotator, "kept": current, "incoming": status})
     for suggester, n_spans in source.suggestion_runs(document.id):
         target.record_suggestion_run(doc_id, suggester, n_spans)
+
+    # The history comes along too (each line once, with its time and author), its
+    # span ids pointing at the copies here.
+    seen = {(at, who, action, before, after) for at, who, action, _, before, after in target.document_events(doc_id)}
+    history = [(at, who, action, id_map.get(span_id) if span_id is not None else None, before, after)
+               for at, who, action, span_id, before, after in source.document_events(document.id)
+               if (at, who, action, before, after) not in seen]
+    target.append_events(doc_id, history)
+    summary.events_added += len(history)
 
 
 # -- assign ---------------------------------------------------------------------------

@@ -1062,6 +1062,18 @@ class Project:
         self.conn.execute("INSERT OR IGNORE INTO suggestion_runs (doc_id, suggester, n_spans) VALUES (?, ?, ?)",
                           (doc_id, suggester, n_spans))
 
+    def document_events(self, doc_id: int) -> list[tuple]:
+        """The events log of one document: (at, annotator, action, span_id, before, after), oldest first."""
+        return [tuple(r) for r in self.conn.execute(
+            "SELECT at, annotator, action, span_id, before, after FROM events WHERE doc_id = ? ORDER BY id", (doc_id,))]
+
+    def append_events(self, doc_id: int, rows: Sequence[tuple]) -> None:
+        """Append another project's log lines (as :meth:`document_events` gives them)
+        to document ``doc_id``, keeping their time and author; caller's transaction."""
+        self.conn.executemany(
+            "INSERT INTO events (at, annotator, action, doc_id, span_id, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(at, who, action, doc_id, span_id, before, after) for at, who, action, span_id, before, after in rows])
+
     def log_event(self, action: str, *, doc_id: int | None = None, after: Any = None) -> None:
         """Record a project-level action (a merge, a split) in the caller's transaction."""
         self._log(action, doc_id=doc_id, after=after)
