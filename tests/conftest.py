@@ -21,7 +21,23 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("ANNOTATOR_HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    _clear_user_settings()
     yield home
+    _clear_user_settings()
+
+
+def _clear_user_settings() -> None:
+    """Qt fixes the settings folder at the first QSettings of the process, so the
+    XDG_CONFIG_HOME above isolates the first test only: every test starts and ends
+    with the user's settings (identity, keys, theme, layout) empty."""
+    import sys
+
+    if "PySide6.QtCore" in sys.modules:
+        from PySide6.QtCore import QSettings
+
+        settings = QSettings("annotator", "annotator")
+        settings.clear()
+        settings.sync()
 
 
 @pytest.fixture

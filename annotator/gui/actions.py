@@ -17,21 +17,25 @@ anywhere in the window except in text fields, which take plain letters first.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from annotator.core.scheme import Scheme
 
-__all__ = ["ActionSpec", "MENUS", "action_specs", "build_actions"]
+__all__ = ["ActionSpec", "KEYS_SETTING", "MENUS", "action_specs", "apply_keys", "build_actions", "key_overrides"]
 
 Handler = Callable[[Any], None]
 
 #: Menus in menu-bar order; "Parent/Child" names a submenu.
-MENUS = ("&File", "&Edit", "&Span", "&Labels", "&Labels/&Entity", "&Labels/S&tance", "&Article", "&View", "&Help")
+MENUS = ("&File", "&Edit", "&Span", "&Labels", "&Labels/&Entity", "&Labels/S&tance", "&Article", "&View",
+         "&View/T&heme", "&Help")
+
+#: QSettings group of the user's own keys: ``keys/<action id>`` holds a list of key texts.
+KEYS_SETTING = "keys"
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,8 @@ def _base_specs() -> list[ActionSpec]:
                    "Let selections end inside a token instead of snapping to whole tokens.", checkable=True),
         ActionSpec("annotator.edit.settings", "Se&ttings…", ("Ctrl+,",), _window("settings_dialog"), "&Edit",
                    "Your annotator name (recorded with every decision)."),
+        ActionSpec("annotator.edit.keys", "&Keys…", (), _window("keys_dialog"), "&Edit",
+                   "Change the keys of any action; yours alone, kept on this computer."),
         # Span
         ActionSpec("annotator.span.next", "&Next span", ("Tab",), _editor("next_span"), "&Span",
                    "Focus the next span of the article.", E),
@@ -124,9 +130,9 @@ def _base_specs() -> list[ActionSpec]:
                    "&Span", "Grow the focused span by one token at its start.", E),
         ActionSpec("annotator.span.start_right", "Move start ri&ght", ("Alt+Right",),
                    _editor("resize_span", "start", 1), "&Span", "Shrink the focused span by one token at its start.", E),
-        ActionSpec("annotator.span.end_left", "Move end l&eft", ("Alt+Shift+Left",), _editor("resize_span", "end", -1),
+        ActionSpec("annotator.span.end_left", "Move end l&eft", ("Alt+Shift+Left", "Alt+,"), _editor("resize_span", "end", -1),
                    "&Span", "Shrink the focused span by one token at its end.", E),
-        ActionSpec("annotator.span.end_right", "Move end r&ight", ("Alt+Shift+Right",),
+        ActionSpec("annotator.span.end_right", "Move end r&ight", ("Alt+Shift+Right", "Alt+."),
                    _editor("resize_span", "end", 1), "&Span", "Grow the focused span by one token at its end.", E),
         ActionSpec("annotator.span.accept_all", "Accept all &suggestions", ("Ctrl+Shift+A",), _editor("accept_all"),
                    "&Span", "Accept every remaining suggestion of the article.", W),
@@ -156,6 +162,12 @@ def _base_specs() -> list[ActionSpec]:
                    _window("toggle_uncertainty_order"), "&View",
                    "Work through the articles the suggester was least sure about first, instead of import order.",
                    checkable=True),
+        ActionSpec("annotator.view.theme.system", "Follow the &system", (), _window("set_theme", "system"),
+                   "&View/T&heme", "Light or dark as the desktop is; changes with it.", checkable=True),
+        ActionSpec("annotator.view.theme.light", "&Light", (), _window("set_theme", "light"), "&View/T&heme",
+                   "Dark text on a light background, whatever the desktop.", checkable=True),
+        ActionSpec("annotator.view.theme.dark", "&Dark", (), _window("set_theme", "dark"), "&View/T&heme",
+                   "Light text on a dark background, whatever the desktop.", checkable=True),
         # Help
         ActionSpec("annotator.help.shortcuts", "&Keyboard shortcuts", ("F1",), _window("show_shortcuts"), "&Help",
                    "List every key of the window."),
@@ -202,6 +214,8 @@ def build_actions(window: Any, specs: list[ActionSpec] | None = None) -> dict[st
     ``window.action_specs`` for the shortcut sheet.
     """
     specs = specs if specs is not None else action_specs(window.project.scheme())
+    overrides = key_overrides()
+    specs = [replace(spec, shortcuts=overrides[spec.id]) if spec.id in overrides else spec for spec in specs]
     menus: dict[str, QMenu] = {}
     for path in MENUS:
         _menu(window, path, menus)
@@ -230,3 +244,42 @@ def build_actions(window: Any, specs: list[ActionSpec] | None = None) -> dict[st
         actions[spec.id] = action
     window.action_specs = list(specs)
     return actions
+
+
+def key_overrides() -> dict[str, tuple[str, ...]]:
+    """The keys the user set in Edit > Keys, by action id (QSettings, per user)."""
+    settings = QSettings("annotator", "annotator")
+    settings.beginGroup(KEYS_SETTING)
+    out: dict[str, tuple[str, ...]] = {}
+    for key in settings.childKeys():
+        value = settings.value(key)
+        if value is None:
+            continue
+        keys = (value,) if isinstance(value, str) else tuple(str(v) for v in value)
+        out[key.replace("|", ".")] = tuple(k for k in keys if k)
+    settings.endGroup()
+    return out
+
+
+def apply_keys(window: Any, keys: dict[str, tuple[str, ...]], defaults: dict[str, tuple[str, ...]]) -> None:
+    """Bind ``keys`` (by action id) now and remember those that differ from ``defaults``."""
+    settings = QSettings("annotator", "annotator")
+    settings.beginGroup(KEYS_SETTING)
+    for action_id, wanted in keys.items():
+        name = action_id.replace(".", "|")  # QSettings keys cannot hold every dot safely
+        if tuple(wanted) == tuple(defaults.get(action_id, ())):
+            settings.remove(name)
+        else:
+            settings.setValue(name, list(wanted))
+    settings.endGroup()
+    settings.sync()
+    specs = []
+    for spec in window.action_specs:
+        if spec.id in keys:
+            spec = replace(spec, shortcuts=tuple(keys[spec.id]))
+            action = window.actions_by_id.get(spec.id)
+            if action is not None:
+                action.setShortcuts([QKeySequence(k) for k in spec.shortcuts])
+                action.setToolTip(spec.tip + (f" ({', '.join(spec.shortcuts)})" if spec.shortcuts else ""))
+        specs.append(spec)
+    window.action_specs = specs

@@ -80,6 +80,31 @@ def ensure_app(argv: list[str] | None = None) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+#: QSettings key of the theme chosen in View > Theme: "system", "light" or "dark".
+THEME_SETTING = "view/theme"
+THEMES = ("system", "light", "dark")
+
+
+def preferred_theme() -> str:
+    """The theme the user chose in View > Theme ("system" when never chosen)."""
+    from PySide6.QtCore import QSettings
+
+    value = QSettings(ORG_NAME, APP_NAME).value(THEME_SETTING, "system")
+    return value if value in THEMES else "system"
+
+
+def set_preferred_theme(app: QApplication, theme: str) -> str:
+    """View > Theme: remember ``theme`` for this user and apply it now."""
+    from PySide6.QtCore import QSettings
+
+    if theme not in THEMES:
+        raise ValueError(f"unknown theme {theme!r}; expected one of {', '.join(THEMES)}")
+    settings = QSettings(ORG_NAME, APP_NAME)
+    settings.setValue(THEME_SETTING, theme)
+    settings.sync()
+    return apply_theme(app, None if theme == "system" else theme)
+
+
 def system_theme(app: QGuiApplication | None = None) -> str:
     """``"dark"`` or ``"light"``: ``ANNOTATOR_THEME`` if set, else the system's scheme."""
     forced = os.environ.get("ANNOTATOR_THEME", "").strip().lower()
@@ -146,7 +171,9 @@ def apply_theme(app: QApplication, theme: str | None = None, *, follow_system: b
     app.setProperty("annotatorTheme", chosen)
     if follow_system and theme is None and not app.property("annotatorFollowsSystem"):
         app.setProperty("annotatorFollowsSystem", True)
-        app.styleHints().colorSchemeChanged.connect(lambda _scheme: apply_theme(app, follow_system=False))
+        # Only while View > Theme says "Follow the system".
+        app.styleHints().colorSchemeChanged.connect(
+            lambda _scheme: apply_theme(app, follow_system=False) if preferred_theme() == "system" else None)
     return chosen
 
 
@@ -437,7 +464,8 @@ def run(project_path: Path | None = None) -> int:
     """
     prepare_subprocesses()
     app = ensure_app()
-    apply_theme(app)
+    theme = preferred_theme()
+    apply_theme(app, None if theme == "system" else theme)
     restore_hook = install_excepthook()
     try:
         try:

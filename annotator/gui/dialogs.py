@@ -88,6 +88,7 @@ class BackgroundDialog(QDialog):
         self.setMinimumWidth(520)
         self.task: BackgroundTask | None = None
         self.outcome: str | None = None  # succeeded | failed | cancelled
+        self.error: BaseException | None = None
         self.layout_ = QVBoxLayout(self)
         self.layout_.setSpacing(10)
         self.form = QWidget(self)
@@ -190,17 +191,42 @@ class BackgroundDialog(QDialog):
         self.progress_text.setText(message)
         self.cancel_button.hide()
         self.close_button.show()
-        self.close_button.setDefault(True)
-        self.close_button.setFocus()
         self.form.setEnabled(True)
         self.start_button.setEnabled(True)
+        if outcome == "succeeded":
+            self.close_button.setDefault(True)
+            self.close_button.setFocus()
+        else:
+            # Fix what the message says and press Enter again: Enter runs, never closes.
+            self.close_button.setDefault(False)
+            self.close_button.setAutoDefault(False)
+            self.start_button.setDefault(True)
+            self._focus_after_failure()
+        self._fit_message()
+
+    def _fit_message(self) -> None:
+        """Grow the dialog so a long message is never clipped."""
+        self.layout_.activate()
+        wanted = self.layout_.totalHeightForWidth(self.width()) if self.layout_.hasHeightForWidth() else \
+            self.layout_.totalSizeHint().height()
+        if wanted > self.height():
+            self.resize(self.width(), wanted)
+
+    def _focus_after_failure(self) -> None:
+        """Where the keyboard goes after a failure (subclasses: the field to fix)."""
+        self.start_button.setFocus()
+
+    def _error_message(self, exc: BaseException) -> str:
+        """The error as this dialog's reader should read it (subclasses reword CLI advice)."""
+        return _error_text(exc)
 
     def _on_done(self, result: Any) -> None:
         self._finish("succeeded", self._summary(result))
 
     def _on_error(self, exc: BaseException) -> None:
-        self._finish("failed", f"<span style='color:#c92a2a'><b>Failed.</b></span> "
-                               f"{html.escape(_error_text(exc))}")
+        self.error = exc
+        self._finish("failed", f"<span style='color:#d55e00'><b>Failed.</b></span> "
+                               f"{html.escape(self._error_message(exc))}")
 
     def _on_cancelled(self) -> None:
         self._finish("cancelled", "Cancelled. Nothing after the last completed file was changed.")
@@ -348,6 +374,20 @@ class ExportFormat:
     is_dir: bool = False
 
 
+def default_export_folder(project_path: str | Path) -> Path:
+    """Where an export goes when the user never chose: beside the project, unless
+    the project lives in a hidden folder (the default project does), then in the
+    user's Documents folder, so the files are easy to find."""
+    from PySide6.QtCore import QStandardPaths
+
+    project = Path(project_path).resolve()
+    name = f"{project.stem}-export"
+    if not any(part.startswith(".") for part in project.parent.parts):
+        return project.with_name(name)
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents or Path.home()) / name
+
+
 def export_formats() -> list[ExportFormat]:
     """The export service's registered formats. Every export writes into a folder
     (with its report beside the data), so the destination is always a folder."""
@@ -375,8 +415,7 @@ class ExportDialog(BackgroundDialog):
         form.addRow("Format:", self.format_box)
         out_row = QHBoxLayout()
         self.out_edit = QLineEdit(self.form)
-        base = Path(self.project_path)
-        self.out_edit.setText(str(base.with_name(base.stem + "-export")))
+        self.out_edit.setText(self._remembered("folder") or str(default_export_folder(self.project_path)))
         browse = QPushButton("Choose…")
         browse.setAutoDefault(False)
         browse.clicked.connect(self._choose_out)
@@ -398,12 +437,62 @@ class ExportDialog(BackgroundDialog):
         self.offsets.setToolTip("JSON formats: the unit of the written offsets. The default is what the "
                                 "format's tool counts: UTF-16 for doccano and Label Studio.")
         form.addRow("&Offsets:", self.offsets)
+        remembered = self._remembered("format")
+        names = [f.name for f in self.formats]
+        if remembered in names:
+            self.format_box.setCurrentIndex(names.index(remembered))
         self.format_box.currentIndexChanged.connect(self._format_changed)
         if not self.formats:
             self.start_button.setEnabled(False)
             self.progress_text.setText("This build of annotator has no export formats installed.")
         else:
             self._format_changed()
+        self.format_box.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    # -- what the dialog remembers (per user and per project, in QSettings) -----------------
+
+    def _settings_key(self, what: str) -> str:
+        from annotator.core.text import text_hash
+
+        return f"export/{text_hash(str(Path(self.project_path).resolve()))[:16]}/{what}"
+
+    def _remembered(self, what: str) -> str | None:
+        from PySide6.QtCore import QSettings
+
+        value = QSettings("annotator", "annotator").value(self._settings_key(what))
+        return value if isinstance(value, str) and value else None
+
+    def _remember(self, fmt: str, folder: str) -> None:
+        from PySide6.QtCore import QSettings
+
+        settings = QSettings("annotator", "annotator")
+        settings.setValue(self._settings_key("format"), fmt)
+        settings.setValue(self._settings_key("folder"), folder)
+        settings.sync()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self.outcome is None:  # the first thing to choose is the format
+            self.format_box.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
+
+    #: Errors whose CLI advice ("--all") is a checkbox here.
+    DONE_ONLY_ERRORS = ("E401", "E406")
+
+    def _error_message(self, exc: BaseException) -> str:
+        untick = "untick “Only documents marked done” to export the unfinished ones too"
+        if isinstance(exc, AnnotatorError) and exc.code == "E406":
+            found = exc.fields.get("found", "fewer than two")
+            return (f"[E406] A spaCy export needs at least two documents (one for training, one for dev); "
+                    f"found {found}. Mark more articles done, or {untick}.")
+        if isinstance(exc, AnnotatorError) and exc.code == "E401":
+            return f"[E401] Nothing to export: no article is marked done. Mark articles done, or {untick}."
+        return super()._error_message(exc)
+
+    def _focus_after_failure(self) -> None:
+        if isinstance(self.error, AnnotatorError) and self.error.code in self.DONE_ONLY_ERRORS:
+            self.done_only.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.out_edit.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def selected_format(self) -> ExportFormat | None:
         i = self.format_box.currentIndex()
@@ -438,6 +527,7 @@ class ExportDialog(BackgroundDialog):
             "stance_docs": self.stance_docs.isChecked() and fmt.name == "spacy",
             "offsets": self.offsets.currentData(),
         }
+        self._remember(fmt.name, out)
         return export_job, (self.project_path, fmt.name, out, options), {}
 
     def _summary(self, result: Any) -> str:

@@ -6,7 +6,7 @@ rows it paints, so opening a project of a million articles costs two index reads
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import (
     QEvent,
@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QKeySequence, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -128,7 +128,11 @@ class DocumentListPanel(QWidget):
         self._search_timer.setInterval(SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self._apply_filter)
         self.search_edit.textChanged.connect(lambda _text: self._search_timer.start())
-        self.search_edit.returnPressed.connect(self._apply_filter)
+        self.search_edit.returnPressed.connect(self.show_results)
+        #: Keys of window actions that beat the search box's own line-editing
+        #: keys (Ctrl+E exports rather than moving to the end of the line). Set
+        #: by the window.
+        self.window_keys: Callable[[], set[str]] = set
         self.search_edit.installEventFilter(self)
 
         self.status_combo = QComboBox(self)
@@ -267,6 +271,13 @@ class DocumentListPanel(QWidget):
         self._total = None
         self.model.refresh_all()
 
+    def show_results(self) -> None:
+        """Run the search now and move the keyboard to its results (Return, Down, F6)."""
+        self._apply_filter()
+        self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.view.currentIndex().isValid() and self.model.rowCount() > 0:
+            self.view.selectRow(0)
+
     def focus_search(self) -> None:
         self.search_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search_edit.selectAll()
@@ -353,9 +364,11 @@ class DocumentListPanel(QWidget):
         # leave for the mouse between searching and choosing.
         if (watched is self.search_edit and event.type() == QEvent.Type.KeyPress
                 and event.key() == Qt.Key.Key_Down):
-            self._apply_filter()
-            self.view.setFocus(Qt.FocusReason.OtherFocusReason)
-            if not self.view.currentIndex().isValid() and self.model.rowCount() > 0:
-                self.view.selectRow(0)
+            self.show_results()
             return True
+        if watched is self.search_edit and event.type() == QEvent.Type.ShortcutOverride:
+            pressed = QKeySequence(event.keyCombination()).toString(QKeySequence.SequenceFormat.PortableText)
+            if pressed in self.window_keys():
+                event.ignore()  # not the line edit's: the window's shortcut fires
+                return True
         return super().eventFilter(watched, event)

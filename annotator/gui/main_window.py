@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QPoint, QSettings, Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QUndoStack
+from PySide6.QtGui import QCloseEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self.review_panel: ReviewPanel | None = None
         self.review_dock: QDockWidget | None = None
         self.actions_by_id = build_actions(self)
+        self._check_theme_action()
         self.actions_by_id["annotator.edit.char_mode"].setChecked(self.session.char_mode)
         self.actions_by_id["annotator.view.uncertain_first"].setChecked(queue_sort(project) == "uncertainty")
         self._update_title()
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
     def _make_doc_list(self, project: Project) -> DocumentListPanel:
         panel = DocumentListPanel(project, self)
         panel.document_activated.connect(self._doc_activated)
+        panel.window_keys = self._window_keys
         return panel
 
     def _update_title(self) -> None:
@@ -340,9 +342,27 @@ class MainWindow(QMainWindow):
     def focus_search(self) -> None:
         self.doc_list.focus_search()
 
+    def _window_keys(self) -> set[str]:
+        """Window-wide keys with Ctrl that text fields must not swallow (their own
+        editing keys such as Ctrl+A, Ctrl+C or Ctrl+Z stay theirs)."""
+        editing = set()
+        for standard in (QKeySequence.StandardKey.Copy, QKeySequence.StandardKey.Cut, QKeySequence.StandardKey.Paste,
+                         QKeySequence.StandardKey.Undo, QKeySequence.StandardKey.Redo,
+                         QKeySequence.StandardKey.SelectAll):
+            editing |= {k.toString(QKeySequence.SequenceFormat.PortableText)
+                        for k in QKeySequence.keyBindings(standard)}
+        keys = set()
+        for spec in getattr(self, "action_specs", ()):
+            if spec.scope == "window":
+                keys |= {k for k in spec.shortcuts if k.startswith("Ctrl+") and k not in editing}
+        return keys
+
     def switch_focus(self) -> None:
-        if not self.doc_list.isAncestorOf(QApplication.focusWidget()):
-            self.doc_list.setFocus()
+        """F6: from the article to the document list's results, from the search
+        box to its results, from the results back to the article."""
+        focus = QApplication.focusWidget()
+        if focus is self.doc_list.search_edit or not self.doc_list.isAncestorOf(focus):
+            self.doc_list.show_results()
         else:
             self.editor.view.setFocus()
 
@@ -391,6 +411,7 @@ class MainWindow(QMainWindow):
         dialog = ExportDialog(self.project, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+        dialog.activateWindow()
 
     def train_dialog(self) -> None:
         if self.project.path is None:
@@ -516,6 +537,31 @@ class MainWindow(QMainWindow):
         self.dashboard.tabs.setFocus()
 
     # -- team work: who annotates, Review mode -------------------------------------------
+
+    def keys_dialog(self) -> None:
+        """Edit > Keys: change any action's keys (kept per user)."""
+        from annotator.gui.actions import action_specs, apply_keys
+        from annotator.gui.keys_dialog import KeysDialog
+
+        defaults = {s.id: tuple(s.shortcuts) for s in action_specs(self.project.scheme())}
+        dialog = KeysDialog(self.action_specs, defaults, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.keys_chosen.connect(lambda keys: apply_keys(self, keys, defaults))
+        dialog.open()
+
+    def set_theme(self, theme: str) -> None:
+        """View > Theme: follow the system, or light, or dark (kept per user)."""
+        from annotator.gui.app import set_preferred_theme
+
+        set_preferred_theme(QApplication.instance(), theme)
+        self._check_theme_action(theme)
+
+    def _check_theme_action(self, theme: str | None = None) -> None:
+        from annotator.gui.app import preferred_theme
+
+        theme = theme or preferred_theme()
+        for name in ("system", "light", "dark"):
+            self.actions_by_id[f"annotator.view.theme.{name}"].setChecked(name == theme)
 
     def settings_dialog(self) -> None:
         from annotator.gui.settings_dialog import SettingsDialog
