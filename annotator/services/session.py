@@ -571,7 +571,7 @@ class AnnotationSession:
             if (s.start, s.end, s.layer, s.label) == (start, end, layer, label) and (layer == "entity" or s.target == target):
                 return self.accept(s)
         span = Span(start, end, label, layer, doc_id=self.document.id, target=target, origin=ORIGIN_HUMAN,
-                    status="accepted", annotator=self.project.annotator)
+                    status="accepted", annotator=self.only_annotator or self.project.annotator)
         what = f"{label} {_quote(self.text[start:end])}" if layer == "entity" else f"{label} stance"
         return CreateSpanCommand(self.project, self.document.id, span, f"Add {what}")
 

@@ -24,11 +24,15 @@ from typing import Any
 from sqlite_utils import Database
 
 from annotator.core.errors import AnnotatorError, Errors
-from annotator.core.model import DOC_STATUSES, ORIGIN_HUMAN, Document, Span, SpanDraft
+from annotator.core.model import ADJUDICATED, DOC_STATUSES, ORIGIN_HUMAN, Document, Span, SpanDraft
 from annotator.core.scheme import Label, Scheme, Target
 from annotator.storage.schema import APPLICATION_ID, known_migration_names, migrations
 
 BUSY_TIMEOUT_S = 10.0
+
+#: A decision takes the span over for the person who made it, except a span of the
+#: reviewed layer, which stays in that layer (the events log names the reviewer).
+_KEEP_REVIEWED = f"CASE WHEN annotator = '{ADJUDICATED}' THEN annotator ELSE ? END"
 
 _SPAN_COLUMNS = 'id, doc_id, start, "end", layer, label, target, holder_span_id, origin, score, cue, status, annotator'
 
@@ -744,7 +748,7 @@ class Project:
             if changes:
                 sets = ", ".join(f'"{k}" = ?' for k in changes)
                 self.conn.execute(
-                    f"UPDATE spans SET {sets}, annotator = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                    f"UPDATE spans SET {sets}, annotator = {_KEEP_REVIEWED}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
                     [*changes.values(), self.annotator, span_id],
                 )
             after = self.span(span_id)
@@ -782,7 +786,7 @@ class Project:
                     continue
                 previous.append((span_id, row[0]))
                 self.conn.execute(
-                    "UPDATE spans SET status = ?, annotator = ?, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                    f"UPDATE spans SET status = ?, annotator = {_KEEP_REVIEWED}, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
                     (status, self.annotator, span_id),
                 )
                 self._log(action, doc_id=row[1], span_id=span_id, before={"status": row[0]}, after={"status": status})

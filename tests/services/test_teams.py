@@ -276,3 +276,24 @@ def test_stance_holders_survive_merge_and_review(tmp_path):
     [stance] = record["stances"]
     assert text[stance["holder"]["start"]:stance["holder"]["end"]] == "Scholz"
     assert sorted(e["text"] for e in record["entities"]) == ["Macron", "Scholz"]
+
+
+def test_editing_the_reviewed_layer_in_the_article_keeps_it_reviewed(team):
+    with open_project(team, annotator="lead") as project:
+        house = next(d.id for d in project.iter_documents() if d.title == HOUSE)
+        _settle(ReviewSession(project), house, {})
+        session = AnnotationSession(project)
+        session.only_annotator = ADJUDICATED  # what Review mode shows in the article
+        session.load(house)
+        [johnson] = session.spans()
+        session.run(session.relabel("ORG", johnson))
+        text = session.text
+        start = text.index("Kyiv")
+        session.run(session.create(start, start + 4, "entity", "GPE"))
+        shown = sorted((text[s.start:s.end], s.label, s.annotator) for s in session.spans())
+        assert shown == [("Kyiv", "GPE", ADJUDICATED), ("Mike Johnson", "ORG", ADJUDICATED)]
+        session.run(session.reject(session.spans()[0]))
+        rows = {(text[s.start:s.end], s.status) for s in project.spans(house) if s.annotator == ADJUDICATED}
+        assert ("Kyiv", "rejected") in rows or ("Mike Johnson", "rejected") in rows
+        # The events log names the reviewer.
+        assert project.document_events(house)[-1][1] == "lead"
