@@ -49,6 +49,7 @@ class Errors:
     E219 = "The JSON nests deeper than {limit} levels; an article record is at most a few levels deep."
     E220 = "Field '{field}' has the wrong type: {value!r} (expected {expected})."
     E221 = "The record was refused by the project's integrity checks ({reason}). Check its offsets and fields."
+    E222 = "The file is an annotator project (or one of its -wal/-shm files) that is open here, not a file of articles. Import .jsonl, .json, .txt, .md, .csv or CoNLL files; to combine projects use 'annotator merge'."
     # Interchange with other tools (E23x)
     E230 = "The span texts of this record match its offsets in no unit ({detail}). The record's offsets are wrong, or its text was changed after it was annotated; fix the record or leave it out with --skip-invalid."
     E231 = "Span {index} ({layer}): offset {offset} is not a character boundary when counted in {unit} ({reason}). Pass --offsets with the unit the file was made with (codepoints, utf16 or graphemes)."

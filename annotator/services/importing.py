@@ -25,7 +25,7 @@ from annotator.core.errors import AnnotatorError, Errors, os_error
 from annotator.core.text import text_hash
 from annotator.formats.readers import MAX_RECORD_BYTES, READERS, detect_format, iter_files
 from annotator.formats.records import Record
-from annotator.storage import NewDocument, Project
+from annotator.storage import NewDocument, Project, touches_open_project
 
 Progress = Callable[[int, int, str], None]
 
@@ -144,7 +144,13 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
     the project gets the spans it does not hold yet (a Prodigy stance file after
     its entity file), never a second copy.
     """
-    files = [f for p in paths for f in iter_files(Path(p))]
+    files = []
+    for given in map(Path, paths):
+        # A project open in this process must never be read with a plain file
+        # handle: closing it would drop this process's SQLite locks.
+        if touches_open_project(given):
+            raise AnnotatorError(Errors.E222, path=given)
+        files.extend(f for f in iter_files(given) if not touches_open_project(f))
     sizes = {f: _size(f) for f in files}
     total_bytes = sum(sizes.values()) or 1
     summary = ImportSummary()

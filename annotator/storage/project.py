@@ -100,6 +100,19 @@ def is_open_in_this_process(path: str | Path) -> bool:
         return key is not None and _open_files.get(key, 0) > 0
 
 
+def touches_open_project(path: str | Path) -> bool:
+    """Whether ``path`` is a project file this process has open, or one of its
+    ``-wal``, ``-shm`` or ``-journal`` files: reading it with a plain file handle
+    would drop this process's SQLite locks when the handle closes."""
+    path = Path(path)
+    if is_open_in_this_process(path):
+        return True
+    for suffix in ("-wal", "-shm", "-journal"):
+        if path.name.endswith(suffix) and is_open_in_this_process(path.with_name(path.name[: -len(suffix)])):
+            return True
+    return False
+
+
 def _register_open(path: Path) -> tuple[int, int] | None:
     key = _file_key(path)
     if key is not None:

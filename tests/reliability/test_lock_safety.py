@@ -13,8 +13,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
+from annotator.core.errors import AnnotatorError
 from annotator.core.model import Span
 from annotator.core.text import text_hash
+from annotator.services.importing import import_paths
 from annotator.storage import NewDocument, open_project
 
 COUNT_SPANS = "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); print(c.execute('SELECT count(*) FROM spans').fetchone()[0]); c.close()"
@@ -54,3 +58,29 @@ def test_reopening_the_project_in_the_same_process_keeps_its_locks(tmp_path):
         window.close()
     with open_project(path) as again:
         assert again.conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 3
+
+
+def test_importing_the_open_project_or_its_side_files_is_refused_without_reading_them(tmp_path):
+    """Dropping the project file (or its -wal/-shm) on the window must not read it
+    with a plain handle: the import refuses it (E222) before opening anything."""
+    path = tmp_path / "p.db"
+    window = open_project(path, create=True, annotator="ana")
+    try:
+        text = "Anna Petrenko met Oleh Marchuk in Kyiv on Monday."
+        (doc_id,), _ = window.add_documents([NewDocument(text, "t", text_hash(text))])
+        window.add_span(doc_id, Span(0, 13, "PERSON"))
+        job = open_project(path)  # the window's import job
+        try:
+            for victim in (path, tmp_path / "p.db-wal", tmp_path / "p.db-shm"):
+                with pytest.raises(AnnotatorError) as err:
+                    import_paths(job, [victim])
+                assert err.value.code == "E222"
+            folder = import_paths(job, [tmp_path])  # a folder holding the project: skipped
+            assert folder.imported == 0
+        finally:
+            job.close()
+        _stats_in_another_process(path)
+        window.add_span(doc_id, Span(18, 30, "PERSON"))
+        assert _spans_seen_by_another_process(path) == 2
+    finally:
+        window.close()
