@@ -69,6 +69,8 @@ class _Item:
     colour: QColor
     depth: int = 0
     lane: int = 0
+    #: The bar steps aside: the stance just before touches it and has its label.
+    step_aside: bool = False
 
 
 class _LayerIndex:
@@ -207,6 +209,9 @@ class ArticleView(QPlainTextEdit):
         self._entities = _LayerIndex(())
         self._stances = _LayerIndex(())
         self.focused_id = None
+        # setPlainText formats the new text like the cursor's position: after a
+        # heading, that would set a whole article in bold.
+        self.setCurrentCharFormat(QTextCharFormat())
         self.setPlainText(text)
         if heading and text:
             first = self.document().firstBlock()
@@ -218,11 +223,15 @@ class ArticleView(QPlainTextEdit):
             cursor.mergeCharFormat(fmt)
         self.moveCursor(QTextCursor.MoveOperation.Start)
 
+    def is_bold_at(self, offset: int) -> bool:
+        """Whether the character before code point ``offset`` is set in bold."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.to_qt(offset))
+        return cursor.charFormat().fontWeight() >= QFont.Weight.Bold
+
     def has_heading(self) -> bool:
         """Whether the first line is shown as a heading (bold)."""
-        cursor = QTextCursor(self.document().firstBlock())
-        cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
-        return cursor.charFormat().fontWeight() >= QFont.Weight.Bold
+        return self.is_bold_at(1)
 
     def _colour(self, span: Span) -> QColor:
         # One shared QColor per label: thousands of spans, a dozen colours.
@@ -243,6 +252,12 @@ class ArticleView(QPlainTextEdit):
         self._stances = _LayerIndex(stances)
         _assign_depths(self._entities.items, "depth")
         _assign_depths(self._stances.items, "lane")
+        previous: _Item | None = None
+        for it in self._stances.items:
+            it.step_aside = bool(previous is not None and previous.span.label == it.span.label
+                                 and not previous.step_aside and it.start - previous.end <= 2
+                                 and previous.lane == it.lane)
+            previous = it
 
     def set_spans(self, spans: Iterable[Span], focused_id: int | None = None) -> None:
         """Show these spans (the whole set) and repaint."""
@@ -657,6 +672,11 @@ class ArticleView(QPlainTextEdit):
             p.drawPath(path.simplified())
         p.end()
 
+    @staticmethod
+    def bar_x(it: _Item) -> float:
+        """Left edge of a stance's bar in the left margin (lanes step left)."""
+        return LEFT_MARGIN - BAR_WIDTH - 3 - (it.lane + it.step_aside) * (BAR_WIDTH + 2)
+
     def _paint_bars(self, p: QPainter, rect: QRect) -> None:
         p.fillRect(rect, self.palette().color(QPalette.ColorRole.Base))
         stances, _ = self._visible_items(None)
@@ -667,7 +687,7 @@ class ArticleView(QPlainTextEdit):
                 continue
             # A gap at both ends: adjacent stances of one label stay two bars.
             top, bottom = rects[0].top() + 2, rects[-1].bottom() - 2
-            x = LEFT_MARGIN - BAR_WIDTH - 3 - it.lane * (BAR_WIDTH + 2)
+            x = self.bar_x(it)
             focused = it.span.id == self.focused_id
             width = BAR_WIDTH + (2 if focused else 0)
             bar = QRectF(max(1.0, x - (2 if focused else 0)), top, width, bottom - top)

@@ -188,6 +188,7 @@ class BackgroundDialog(QDialog):
         self.outcome = outcome
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(1 if outcome == "succeeded" else 0)
+        self.progress_bar.setVisible(outcome == "succeeded")  # an empty bar says nothing
         self.progress_text.setText(message)
         self.cancel_button.hide()
         self.close_button.show()

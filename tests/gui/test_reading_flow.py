@@ -236,6 +236,13 @@ def test_a_on_a_span_scrolled_off_screen_shows_it_instead_of_deciding(qtbot, win
 
 def test_the_title_is_shown_once_as_the_first_line(windows, project):
     doc = _article(project)
+    other = add_doc(project, "Second title\nA second body.", "Second title")
     win = windows(doc)
+    view = win.editor.view
     assert not win.editor.title.isVisible()
-    assert win.editor.view.has_heading()
+    assert view.has_heading() and not view.is_bold_at(ARTICLE.index("Macron") + 2)
+    # Opening articles one after another sets only their first lines in bold.
+    win.load_document(other)
+    win.load_document(doc)
+    assert view.has_heading() and not view.is_bold_at(ARTICLE.index("Macron") + 2)
+    assert not view.is_bold_at(len(ARTICLE) - 2)

