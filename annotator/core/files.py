@@ -19,6 +19,7 @@ import re
 import secrets
 import shutil
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 PART_SUFFIX = ".part"
@@ -83,29 +84,27 @@ def make_training_folder(parent: Path) -> Path:
 
 def clean_stale_parts(folder: Path) -> list[Path]:
     """Remove the ``.part`` files in ``folder`` that a killed export of ours left."""
-    removed = []
-    for path in _candidates(folder):
-        if path.name.startswith(".") and path.name.endswith(PART_SUFFIX) and _stale(path.name):
-            try:
-                if path.is_file() and not path.is_symlink():
-                    path.unlink()
-                    removed.append(path)
-            except OSError:
-                pass
-    return removed
+    return _clean(folder, lambda name: name.endswith(PART_SUFFIX), Path.is_file, Path.unlink)
 
 
 def clean_stale_training_folders(parent: Path) -> list[Path]:
     """Remove the ``.training-*`` folders in ``parent`` that a killed training run of ours left."""
+    return _clean(parent, lambda name: name.startswith(TRAINING_PREFIX), Path.is_dir, shutil.rmtree)
+
+
+def _clean(folder: Path, named: Callable[[str], bool], kind: Callable[[Path], bool],
+           remove: Callable[[Path], object]) -> list[Path]:
+    """Remove the hidden entries of ``folder`` that match ``named`` and ``kind`` and are stale."""
     removed = []
-    for path in _candidates(parent):
-        if path.name.startswith(TRAINING_PREFIX) and _stale(path.name):
-            try:
-                if path.is_dir() and not path.is_symlink():
-                    shutil.rmtree(path)
-                    removed.append(path)
-            except OSError:
-                pass
+    for path in _candidates(folder):
+        if not (named(path.name) and _stale(path.name)):
+            continue
+        try:
+            if kind(path) and not path.is_symlink():
+                remove(path)
+                removed.append(path)
+        except OSError:
+            pass
     return removed
 
 
