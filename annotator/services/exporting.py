@@ -257,7 +257,7 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
         raise AnnotatorError(Errors.E406, found=len(doc_ids))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        check_writable(folder)
+        _check_folder_writable(folder)
     except OSError as exc:
         raise os_error(exc, action="create the output folder", path=folder) from None
     clean_stale_parts(folder)
@@ -316,7 +316,7 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
     return summary
 
 
-def check_writable(folder: Path) -> None:
+def _check_folder_writable(folder: Path) -> None:
     """Raise the ``OSError`` of creating a file in ``folder`` (read-only, full, /proc)
     before any document is read: a temporary file is made and removed."""
     probe = create_part_file(folder / "write-test")

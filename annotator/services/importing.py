@@ -87,7 +87,7 @@ def _default_report_path(project: Project) -> Path:
     return base.with_name(base.stem + ".import-report.jsonl")
 
 
-def check_writable(path: Path, *, action: str) -> None:
+def _check_report_path(path: Path, *, action: str) -> None:
     """Make sure ``path`` can be written before anything is imported, so a bad
     place (a read-only folder, a name too long, /proc) is refused while the project
     is still unchanged. A file made only to try is removed again."""
@@ -156,7 +156,7 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
     summary = ImportSummary()
     if skip_invalid:
         report_path = Path(report_path) if report_path is not None else _default_report_path(project)
-        check_writable(report_path, action="write the import report")
+        _check_report_path(report_path, action="write the import report")
     scheme = project.scheme()
     done_bytes = 0
     report_rows: list[dict[str, object]] = []
