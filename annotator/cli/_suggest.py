@@ -130,9 +130,10 @@ def _suggest_on_dask(project, suggester, model: str | None, *, scheduler: str | 
 def evaluate_cmd(project_path: Path, gold_path: Path, compare: tuple[str, ...], as_json: bool) -> None:
     """Precision, recall and F1 of the project's suggestions against gold annotations.
 
-    Entities per label (exact and overlap match); stances per target (sentence
-    label accuracy and macro-F1). Run 'annotator suggest' first, or compare
-    suggesters directly on the gold texts with --compare.
+    Entities per label (exact and overlap match); stances per target: candidate
+    recall (gold stances with a suggestion for their target over their sentence,
+    any label), label accuracy, macro-F1 and holder agreement. Run 'annotator
+    suggest' first, or compare suggesters directly on the gold texts with --compare.
 
     Example:
 
