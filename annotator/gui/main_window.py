@@ -40,7 +40,6 @@ from annotator.gui.palette import LabelPalette
 from annotator.gui.retraining import BackgroundRetraining
 from annotator.gui.review import ReviewPanel
 from annotator.gui.status import StatusBar
-from annotator.gui.train_dialog import TrainDialog
 from annotator.services.doclist import QUEUE_ORDER_SETTING, queue_sort
 from annotator.services.session import (
     CHAR_MODE_SETTING,
@@ -416,6 +415,9 @@ class MainWindow(QMainWindow):
     def train_dialog(self) -> None:
         if self.project.path is None:
             return
+        # Imported on first use: the learning curve brings matplotlib (a second at start-up).
+        from annotator.gui.train_dialog import TrainDialog
+
         dialog = TrainDialog(self.project.path, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.model_selected.connect(self._model_changed)

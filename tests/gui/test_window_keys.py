@@ -37,6 +37,14 @@ def _focus(widget):
     return QApplication.focusWidget() is widget
 
 
+def _tab_to_entity(qtbot, win):
+    for _ in range(10):
+        qtbot.keyClick(win.editor.view, Qt.Key.Key_Tab)
+        if win.session.focused.layer == "entity":
+            return win.session.focused
+    raise AssertionError("no entity reachable with Tab")
+
+
 # -- 4: search, results, F6, Ctrl+E ------------------------------------------------------
 
 
@@ -156,11 +164,7 @@ def test_every_key_can_be_changed_and_is_kept_per_user(qtbot, win, windows, proj
     dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
     # The new key works at once...
     view = win.editor.view
-    for _ in range(10):
-        qtbot.keyClick(view, Qt.Key.Key_Tab)
-        if win.session.focused.layer == "entity":
-            break
-    span = win.session.focused
+    span = _tab_to_entity(qtbot, win)
     qtbot.keyClick(view, Qt.Key.Key_BracketRight)
     grown = win.session.focused
     assert grown.start == span.start and grown.end > span.end
@@ -173,11 +177,7 @@ def test_every_key_can_be_changed_and_is_kept_per_user(qtbot, win, windows, proj
 
 def test_alt_shift_arrows_have_a_second_binding(qtbot, win):
     view = win.editor.view
-    for _ in range(10):
-        qtbot.keyClick(view, Qt.Key.Key_Tab)
-        if win.session.focused.layer == "entity":
-            break
-    span = win.session.focused
+    span = _tab_to_entity(qtbot, win)
     text = TEXT[span.start:span.end]
     qtbot.keyClick(view, Qt.Key.Key_Period, Qt.KeyboardModifier.AltModifier)  # Alt+. grows the end
     grown = win.session.focused
