@@ -252,7 +252,7 @@ def test_every_cue_is_general_language_with_a_named_source():
               "exploratory", "red lines", "must pay", "should pay", "save* lives", "held up", "keeping _ out",
               "shelved", "denial*", "respond", "historic"}
     assert not phrases & lifted
-    assert lexicon.version == "2"
+    assert int(lexicon.version) >= 2
 
 
 def test_a_sentence_without_a_target_may_speak_about_the_articles_main_one(rules):
