@@ -296,3 +296,39 @@ def test_rejected_prodigy_task_brings_its_text_but_no_spans(tmp_path, project):
     assert _spans(project) == [] and project.document_count() == 1
     meta = json.loads(project.conn.execute("SELECT meta FROM documents").fetchone()[0])
     assert meta["prodigy_answer"] == "reject" and meta["prodigy_rejected_spans"] == 1
+
+
+_token_lines = st.lists(
+    st.one_of(st.just(""), st.just("-DOCSTART- -X- O O"), st.just("-DOCSTART- -X- O"),
+              st.builds(lambda w, t, sep: f"{w}{sep}{t}", st.sampled_from(["Kyiv", "Tusk", "\U0001F4AA", "|", ""]),
+                        st.sampled_from(["O", "B-GPE", "I-GPE", "E-PERSON", "S-ORG", "L-X", "U-PER", "B-", "I-WIZARD",
+                                         "junk"]), st.sampled_from(["\t", " ", " -X- _ ", "|"])),
+              st.text(max_size=12)), max_size=25)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=_token_lines, name=st.sampled_from(["f.conll", "f.iob", "f.txt", "f.tsv"]))
+def test_token_files_never_crash(tmp_path_factory, lines, name):
+    """Token columns of any shape: records with spans on their text, or coded errors."""
+    from annotator.core.assets import default_scheme_paths
+    from annotator.core.scheme import scheme_from_files
+    from annotator.formats.readers import READERS
+
+    scheme = scheme_from_files(*default_scheme_paths())
+    path = tmp_path_factory.mktemp("tok") / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        fmt = detect_format(path)
+    except AnnotatorError as exc:
+        assert exc.code == "E212"
+        return
+    try:
+        items = list(READERS[fmt](path, scheme=scheme))
+    except AnnotatorError as exc:  # raised for the whole file (binary, encoding)
+        items = [(None, exc)]
+    for _line, item in items:
+        if isinstance(item, AnnotatorError):
+            assert item.code.startswith("E2") and item.code != "E000"
+            continue
+        for span in item.spans:
+            assert 0 <= span.start < span.end <= len(item.text) and item.text[span.start:span.end].strip()
