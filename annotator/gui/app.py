@@ -293,7 +293,7 @@ def prepare_project(project_path: Path | None) -> tuple[Project, bool]:
 # -- background suggestions -------------------------------------------------------------
 
 
-def start_suggestions(window: MainWindow, project_path: Path | str, *,
+def start_suggestions(window: MainWindow | None, project_path: Path | str, *,
                       doc_ids: list[int] | None = None, first: int | None = None) -> BackgroundTask:
     """Compute suggestions for the project's documents in the background.
 
@@ -301,16 +301,24 @@ def start_suggestions(window: MainWindow, project_path: Path | str, *,
     the UI thread for the GIL) loads the project's pipeline, reports it to the
     status bar, stores each document's suggestions through its own connection and
     tells the window which document changed, so that only that one repaints.
+
+    ``window`` None starts the child before the window exists (a first start: the
+    pipeline loads while the window is built); :func:`show_suggestions_in` then
+    hands the task its window, before the event loop delivers anything.
     """
     from annotator.gui.jobs import suggest_job
 
+    holder: dict[str, Any] = {"window": window}
+
     def on_item(item: object) -> None:
+        window = holder["window"]
         if isinstance(item, tuple) and item and item[0] == "pipeline":
             _show_pipeline(window, item[1])
         elif isinstance(item, int):
             _documents_changed(window, [item])
 
     def on_done(summary: dict[str, Any]) -> None:
+        window = holder["window"]
         changed = list(summary.get("doc_ids", []))
         if changed:
             _documents_changed(window, changed)
@@ -319,15 +327,26 @@ def start_suggestions(window: MainWindow, project_path: Path | str, *,
                                f"({summary['spans']:,} spans) in {summary['seconds']:.1f} s", 8000)
 
     def on_error(exc: BaseException) -> None:
+        window = holder["window"]
         if isinstance(exc, AnnotatorError):
             window.status.set_pipeline(None, rules_only=True, detail=str(exc))
         show_error(window, exc, title="Annotator — suggestions stopped")
 
     task = run_in_subprocess(suggest_job, str(project_path), doc_ids, first=first, on_item=on_item,
                              on_done=on_done, on_error=on_error, parent=window, name="suggest")
+    task._window_holder = holder  # type: ignore[attr-defined]
+    if window is not None:
+        show_suggestions_in(task, window)
+    return task
+
+
+def show_suggestions_in(task: BackgroundTask, window: MainWindow) -> None:
+    """Give a suggestion task started before the window (``window=None``) its window."""
+    task._window_holder["window"] = window  # type: ignore[attr-defined]
+    if task.parent() is None:
+        task.setParent(window)
     window.status.track(task, "Suggesting")
     window.status.set_pipeline(None, loading=True)
-    return task
 
 
 class _AheadRelay(QObject):
@@ -432,6 +451,11 @@ def open_window(project_path: Path | None, *, suggest: bool = True) -> tuple[QWi
 
     name, first_start = ensure_identity()
     project, created = prepare_project(project_path)
+    early = None
+    if suggest and created and project.path is not None:
+        # A first start: the child loads the pipeline and suggests the article the
+        # window will open while the window is being built.
+        early = start_suggestions(None, project.path, first=project.first_open_doc_id())
     from annotator.gui.main_window import MainWindow
 
     window = MainWindow(project)
@@ -446,7 +470,9 @@ def open_window(project_path: Path | None, *, suggest: bool = True) -> tuple[QWi
         # The first start pre-annotates the whole (small) sample project so a new
         # user sees highlights everywhere; afterwards only the documents just ahead
         # of the annotator are suggested, which scales to any project size.
-        task = start_suggestions(window, project.path, first=window.editor.doc_id) if created else None
+        task = early
+        if task is not None:
+            show_suggestions_in(task, window)
         if task is None:
             attach_suggest_ahead(window)
         else:

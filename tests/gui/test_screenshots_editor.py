@@ -145,3 +145,29 @@ def test_keys_dialog_screenshot(qtbot, windows, project, qapp, theme):
         dialog.close()
     finally:
         apply_theme(qapp, "light", follow_system=False)
+
+
+def test_focused_controls_wear_a_clear_ring(qtbot, windows, project, qapp, tmp_path):
+    """The combo box and the line edit show a two-pixel ring in the accent colour."""
+    from annotator.gui.app import apply_theme
+
+    apply_theme(qapp, "light", follow_system=False)
+    win = windows()
+    qtbot.keyClick(win.editor.view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    (dialog,) = win.findChildren(ExportDialog)
+    qtbot.waitUntil(lambda: dialog.format_box.hasFocus(), timeout=3000)
+    accent = dialog.palette().color(dialog.palette().ColorRole.Highlight)
+
+    def ring(widget) -> bool:
+        image = widget.grab().toImage()
+        y = image.height() // 2
+        edge = [QColor(image.pixel(x, y)) for x in range(0, 3)]
+        return all(abs(c.red() - accent.red()) + abs(c.green() - accent.green())
+                   + abs(c.blue() - accent.blue()) < 60 for c in edge[:2])
+
+    assert ring(dialog.format_box)
+    assert not ring(dialog.out_edit)
+    qtbot.keyClick(dialog.format_box, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: dialog.out_edit.hasFocus(), timeout=3000)
+    assert ring(dialog.out_edit) and not ring(dialog.format_box)
+    _save(dialog, "export-dialog-focus.png")
