@@ -32,7 +32,8 @@ through the article, a wrong label one key). The rules, in order:
    Without a parse: the person next to the reporting verb, or the entity that
    opens the sentence. A quote that continues the previous one keeps its speaker,
    and every sentence of a quotation is held by the speaker named where it closes
-   ('"... . ...," he said'); "a spokesman" is someone new, "the spokesman" not;
+   ('"... . ...," he said'); "a spokesman" is someone new, "the spokesman" not; a
+   wire dateline ("TOKYO (Kyodo) —") holds nothing;
    a transcript line ("MURPHY: ...") is held by its speaker unless it reports
    someone else (the broadcast's own HOST, ANCHOR, ... hold nothing). Entities
    coordinated with the holder ("Poland and Estonia said") each get the stance.
@@ -92,6 +93,9 @@ _TITLES = {"minister", "president", "chancellor", "premier", "senator", "governo
 _ROLE_LABELS = {"HOST", "ANCHOR", "PRESENTER", "NEWSREADER", "CORRESPONDENT", "REPORTER", "INTERVIEWER",
                 "MODERATOR", "NARRATOR", "Q", "A", "QUESTION", "ANSWER", "ANNOUNCER", "VOICEOVER", "CALLER"}
 _SPEAKER_LABEL = re.compile(r"^([A-Z][A-Z.'’\- ]{1,40}?)(?: \([^)\n]{0,40}\))?:[ \t]", re.MULTILINE)
+#: A wire dateline opening a paragraph: "BERLIN, May 20 (Reuters) - ", "TOKYO (Kyodo) — ".
+_DATELINE = re.compile(r"^[A-Z][A-Z.'’ -]{1,30}?(?:,\s+[A-Z][a-z]{2,9}\.?\s+\d{1,2})?\s*(?:\([^)\n]{1,30}\))?\s*[-—–]{1,2}\s",
+                       re.MULTILINE)
 _CLAUSE_BREAKS = {",", ";", ":", "—", "–", "but", "while", "although", "though", "and"}
 
 
@@ -428,6 +432,16 @@ class StanceSuggester:
         ents = sorted((e for e in entities if e.layer == "entity"), key=lambda e: (e.start, e.end))
         self._label_at = {(e.start, e.end): e.label for e in ents}
         self._speakers = self._line_speakers(text, ents)
+        # A dateline names where the story was filed, not who holds a stance.
+        datelines = [(m.start(), m.end()) for m in _DATELINE.finditer(text)]
+        if datelines:
+            starts = [a for a, _b in datelines]
+
+            def in_dateline(pos: int) -> bool:
+                k = bisect.bisect_right(starts, pos) - 1
+                return k >= 0 and pos < datelines[k][1]
+
+            ents = [e for e in ents if not in_dateline(e.start)]
         self._quote_speakers = self._inside_quotes(doc, text, ents)
         self._positions = {}
         self._last_holder = None
@@ -894,15 +908,16 @@ class StanceSuggester:
             for tok in starts:
                 steps = 0
                 while steps < 8:
-                    subj = next((c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-                    if subj is None and tok.dep_ == "relcl":
-                        subj = tok.head  # "Medvedev, who wrote that ...": the noun the clause describes
-                    if subj is not None and subj.i != tok.i:
-                        got = resolve(subj)
-                        if got:
-                            candidates.append(got)
-                            if got.label == "PERSON":
-                                break
+                    subjects = [c for c in tok.children if c.dep_ in ("nsubj", "nsubjpass")]
+                    if not subjects and tok.dep_ == "relcl":
+                        subjects = [tok.head]  # "Medvedev, who wrote that ...": the noun the clause describes
+                    # A parse may give a verb two subjects (a dateline and the person): a person first.
+                    resolved = [got for got in (resolve(c) for c in subjects if c.i != tok.i) if got]
+                    resolved.sort(key=lambda e: e.label != "PERSON")
+                    if resolved:
+                        candidates.append(resolved[0])
+                        if resolved[0].label == "PERSON":
+                            break
                     if tok.head.i == tok.i:
                         break
                     tok = tok.head

