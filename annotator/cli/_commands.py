@@ -86,6 +86,8 @@ def import_cmd(paths: tuple[Path, ...], project_path: Path, encoding: str | None
         click.echo(f"  {summary.merged_duplicates} exact duplicate span(s) merged")
     if summary.merged_into_existing:
         click.echo(f"  {summary.merged_into_existing} span(s) added to articles already in the project")
+    if summary.suggestions:
+        click.echo(f"  {summary.suggestions} predicted span(s) stored as suggestions to review")
     if summary.relations_in_meta:
         click.echo(f"  {summary.relations_in_meta} relation(s) other than stance holders kept in the articles' meta")
     if summary.imported == 0 and summary.duplicates and not summary.merged_into_existing:

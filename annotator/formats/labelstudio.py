@@ -7,8 +7,8 @@ offset unit is detected from the region texts.
 
 Which annotation wins when a task has several: the one marked ``ground_truth``,
 else the most recently updated one; cancelled annotations (``was_cancelled``)
-never count. ``predictions`` are model output, not gold: they are counted in
-meta, not imported as annotations. A region's label ``STANCE|target`` is a
+never count. ``predictions`` are model output, not gold: the latest one comes
+back as ``suggestions`` (spans to review, with their scores), never as annotations. A region's label ``STANCE|target`` is a
 stance (as our export writes it); a ``relation`` labelled ``holder`` from an
 entity region to a stance region gives the stance its holder.
 """
@@ -105,6 +105,7 @@ def flatten_task(obj: dict[str, Any], scheme: Scheme | None) -> dict[str, Any]:
     predictions = obj.get("predictions") or []
     if isinstance(predictions, list) and predictions:
         meta["labelstudio_predictions"] = len(predictions)
+        record["suggestions"] = _prediction_spans(predictions, scheme)
     winner = _winner(annotations if isinstance(annotations, list) else [])
     if winner is None:
         return record
@@ -124,6 +125,24 @@ def flatten_task(obj: dict[str, Any], scheme: Scheme | None) -> dict[str, Any]:
             _add_region(record, item.get("id"), item["value"], scheme, ids)
     _link_holders(record, relations, ids)
     return record
+
+
+def _prediction_spans(predictions: list[Any], scheme: Scheme | None) -> list[dict[str, Any]]:
+    """The regions of the latest prediction as our span dicts, each with its score
+    (the region's, else the prediction's)."""
+    usable = [p for p in predictions if isinstance(p, dict) and isinstance(p.get("result"), list)]
+    if not usable:
+        return []
+    prediction = usable[-1]
+    out: dict[str, list] = {"entities": [], "stances": []}
+    for item in prediction["result"]:
+        if isinstance(item, dict) and isinstance(item.get("value"), dict) and "start" in item["value"]:
+            before = len(out["entities"]) + len(out["stances"])
+            _add_region(out, None, item["value"], scheme, {})
+            score = item.get("score", prediction.get("score"))
+            for span in (out["entities"] + out["stances"])[before:]:
+                span["score"] = score
+    return [{**e, "layer": "entity"} for e in out["entities"]] + [{**s, "layer": "stance"} for s in out["stances"]]
 
 
 def _link_holders(record: dict[str, Any], relations: list[dict[str, Any]], ids: dict[Any, dict[str, Any]]) -> None:

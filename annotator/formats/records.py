@@ -79,6 +79,8 @@ class Record:
     merged: int = 0
     #: Relations that are not stance holders, kept in meta.
     relations_in_meta: int = 0
+    #: A model's spans that came with the record (Label Studio predictions), to review.
+    suggestions: list[SpanDraft] = field(default_factory=list)
 
 
 def _is_int(value: Any) -> bool:
@@ -135,6 +137,8 @@ class RawSpan:
     holder: Any = None
     #: True when the holder must be an entity of the same record (E216).
     holder_local: bool = True
+    #: A model's confidence (Label Studio predictions).
+    score: Any = None
 
 
 class _SpanReader:
@@ -286,7 +290,7 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     elif kind in ("doccano", "labelstudio") and raws and status is None:
         status = "done"  # annotated in the other tool: a finished article
 
-    skip = OUR_KEYS | PRODIGY_KEYS | {"label", "labels", "relations", "text", "cats"}
+    skip = OUR_KEYS | PRODIGY_KEYS | {"label", "labels", "relations", "text", "cats", "suggestions"}
     for key, value in obj.items():
         if key not in skip:
             meta.setdefault(key, value)
@@ -297,18 +301,22 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     declared = offsets or DEFAULT_UNITS.get(kind, CODEPOINTS)
     drafts, unit, detected, moved = _resolve_units(raws, original, declared, path=path, line=line, scheme=scheme)
     drafts, merged = _merge_duplicates(drafts)
+    suggestions: list[SpanDraft] = []
+    if kind == "labelstudio" and obj.get("suggestions"):
+        predicted = [RawSpan(s.get("layer"), s.get("start"), s.get("end"), s.get("label"), s.get("text"),
+                             s.get("target"), score=s.get("score")) for s in obj["suggestions"]]
+        suggestions, *_ = _resolve_units(predicted, original, unit, path=path, line=line, scheme=scheme)
 
     text = normalise_newlines(original)
     if text != original:
         remap = NewlineMap(original)
-        drafts = [
+        drafts, suggestions = ([
             SpanDraft(remap(d.start), remap.end(d.end), d.label, d.layer, d.target,
                       (remap(d.holder[0]), remap.end(d.holder[1])) if d.holder else None, d.score, d.cue, d.origin)
-            for d in drafts
-        ]
+            for d in group] for group in (drafts, suggestions))
     return Record(text=text, title=title.strip() or default_title, meta=meta, status=status, annotator=annotator,
                   spans=drafts, path=str(path), line=line, unit=unit, unit_detected=detected, moved=moved,
-                  merged=merged, relations_in_meta=relations_in_meta)
+                  merged=merged, relations_in_meta=relations_in_meta, suggestions=suggestions)
 
 
 def _resolve_units(raws: list[RawSpan], original: str, declared: str, *, path: Path | str, line: int | None,
@@ -344,9 +352,10 @@ def _validate(raws: list[RawSpan], original: str, unit: str, *, path: Path | str
     for raw in sorted(raws, key=lambda r: r.layer != "entity"):
         start, end = reader.offsets(raw.layer, raw.start, raw.end, raw.text)
         label = reader.label(raw.layer, raw.label)
+        score = float(raw.score) if isinstance(raw.score, int | float) and not isinstance(raw.score, bool) else None
         if raw.layer == "entity":
             entity_offsets.add((start, end))
-            drafts.append(SpanDraft(start, end, label, "entity"))
+            drafts.append(SpanDraft(start, end, label, "entity", score=score))
             continue
         target = reader.target(raw.target)
         holder = None
@@ -354,7 +363,7 @@ def _validate(raws: list[RawSpan], original: str, unit: str, *, path: Path | str
             holder = reader.holder(raw.holder)
             if raw.holder_local and holder not in entity_offsets:
                 raise reader.fail(Errors.E216, index=reader.index, start=raw.holder[0], end=raw.holder[1])
-        drafts.append(SpanDraft(start, end, label, "stance", target=target, holder=holder))
+        drafts.append(SpanDraft(start, end, label, "stance", target=target, holder=holder, score=score))
     return drafts, reader.moved
 
 

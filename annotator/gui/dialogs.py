@@ -353,6 +353,8 @@ class ImportDialog(BackgroundDialog):
                          + f" ({result.moved} span(s) moved to code points)"))
         if result.merged_duplicates:
             rows.append(("Duplicate spans merged", result.merged_duplicates))
+        if result.suggestions:
+            rows.append(("Predictions stored as suggestions", result.suggestions))
         if result.relations_in_meta:
             rows.append(("Relations kept in meta", result.relations_in_meta))
         if result.invalid:

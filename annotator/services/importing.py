@@ -29,6 +29,9 @@ from annotator.storage import NewDocument, Project, touches_open_project
 
 Progress = Callable[[int, int, str], None]
 
+#: The origin of suggestions that came in a file (Label Studio predictions).
+SUGGESTER_IMPORT = "import:predictions"
+
 #: How long one batch may hold the project's write lock: the batch size adapts
 #: so that a decision waiting behind an import waits about this long at most.
 BATCH_LOCK_SECONDS = 0.04
@@ -60,13 +63,15 @@ class ImportSummary:
     relations_in_meta: int = 0
     #: Files by the format they were read as.
     formats: dict[str, int] = field(default_factory=dict)
+    #: A model's spans that came with the records (Label Studio predictions), stored as suggestions.
+    suggestions: int = 0
 
     def to_dict(self) -> dict[str, object]:
         return {"files": self.files, "imported": self.imported, "duplicates": self.duplicates,
                 "invalid": self.invalid, "spans": self.spans, "formats": self.formats,
                 "offsets": {"units": self.units, "detected": self.units_detected, "moved": self.moved},
                 "merged_duplicate_spans": self.merged_duplicates, "merged_into_existing": self.merged_into_existing,
-                "relations_in_meta": self.relations_in_meta,
+                "relations_in_meta": self.relations_in_meta, "suggestions": self.suggestions,
                 "report": str(self.report_path) if self.report_path else None,
                 "errors": [e.to_dict() for e in self.errors]}
 
@@ -265,9 +270,10 @@ def _add(project: Project, batch: list[tuple[int | None, NewDocument, Record]], 
     docs = [doc for _line, doc, _item in batch]
     known = project.known_text_hashes([d.text_hash for d in docs])
     inserted, duplicates = project.add_documents(docs, span_status=span_status, origin="import", import_run=run)
-    merged = spans = 0
+    merged = spans = suggestions = 0
     seen: set[str] = set()
-    for doc in docs:
+    new_ids = iter(inserted)
+    for _line, doc, item in batch:
         if doc.text_hash in known or doc.text_hash in seen:  # already there: add the spans it lacks
             if doc.spans:
                 existing = project.doc_id_for_text_hash(doc.text_hash)
@@ -277,6 +283,9 @@ def _add(project: Project, batch: list[tuple[int | None, NewDocument, Record]], 
                     spans += added
         else:
             spans += len(doc.spans)
+            doc_id = next(new_ids)
+            if item.suggestions:  # a model's spans that came with the article (Label Studio predictions)
+                suggestions += project.store_suggestions(doc_id, SUGGESTER_IMPORT, item.suggestions)
         seen.add(doc.text_hash)
     # Counted only here, after every statement of the batch went through.
     summary.imported += len(inserted)
@@ -284,6 +293,7 @@ def _add(project: Project, batch: list[tuple[int | None, NewDocument, Record]], 
     summary.doc_ids.extend(inserted)
     summary.spans += spans
     summary.merged_into_existing += merged
+    summary.suggestions += suggestions
     for _line, _doc, item in batch:
         summary.units[item.unit] = summary.units.get(item.unit, 0) + 1
         summary.units_detected += item.unit_detected

@@ -209,7 +209,9 @@ def test_labelstudio_task_ground_truth_wins_and_predictions_stay_apart(tmp_path,
     path = tmp_path / "project-1-at-2024.json"
     path.write_text(json.dumps([_ls_task(text)], ensure_ascii=False), encoding="utf-8")
     summary = import_paths(project, [path])
-    assert [s[:2] for s in _spans(project)] == [("Kaja Kallas", "PERSON")]
+    rows = project.conn.execute("SELECT label, status, score FROM spans ORDER BY status").fetchall()
+    # The ground truth is gold; the prediction is a suggestion to review, with its score.
+    assert rows == [("PERSON", "accepted", None), ("ORG", "suggested", 0.5)]
     assert summary.units == {"codepoints": 1} and summary.units_detected == 1  # region text decided
     meta = json.loads(project.conn.execute("SELECT meta FROM documents").fetchone()[0])
     assert meta["labelstudio_predictions"] == 1 and meta["labelstudio_annotations"] == 3

@@ -106,6 +106,10 @@ def test_labelstudio_export_tasks_config_and_round_trip(tmp_path, source):
     again, imported = _reimport(tmp_path, "ls", [tasks_path])
     assert _layers(again) == _layers(source)
     assert imported.units == {"utf16": 2} and len(again.done_doc_ids()) == 2
+    # The prediction comes back as a suggestion to review, with its score.
+    assert imported.suggestions == 1
+    (suggestion,) = [s for d in again.iter_documents() for s in again.spans(d.id) if s.status == "suggested"]
+    assert (suggestion.start, suggestion.label, suggestion.score) == (start, "PERSON", 0.42)
     again.close()
 
 
