@@ -51,14 +51,32 @@ PAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+#: The part of the figures each plot draws (a plot is redrawn when it changes).
+_PLOT_INPUTS: dict[str, Any] = {
+    "progress": lambda d: (d.progress.total, d.progress.done_any, d.progress.unit, d.progress.cumulative),
+    "speed": lambda d: d.speed,
+    "labels": lambda d: (d.labels, d.stance_targets),
+    "targets": lambda d: (d.labels, d.stance_targets),
+    "quality_origins": lambda d: d.quality,
+    "quality_labels": lambda d: d.quality,
+    "quality_time": lambda d: d.quality,
+    "agreement": lambda d: (d.agreement, d.agreement_note),
+    "learning": lambda d: d.learning_curves,
+}
+
+
 class DashboardView(QWidget):
     """Plots of the project's progress and quality (see the module docstring)."""
 
     #: Emitted on the UI thread once new figures are on the canvases.
     refreshed = Signal()
 
-    #: Decisions come in bursts: wait this long after one before recomputing.
+    #: Decisions come in bursts: wait this long after one before recomputing...
     REFRESH_DELAY_MS = 1500
+    #: ...or this long while another window (the article) is the active one: drawing
+    #: a plot takes a few hundred milliseconds of the UI thread, which an annotator
+    #: at work should not feel after every key.
+    BACKGROUND_DELAY_MS = 10_000
 
     def __init__(self, project: Project, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -71,6 +89,8 @@ class DashboardView(QWidget):
         self._dirty = True
         self._started = 0.0
         self._specs = {spec.key: spec for spec in plots.PLOTS}
+        #: What each plot last drew, so an unchanged plot is not drawn again.
+        self._inputs: dict[str, str] = {}
 
         self.summary = QLabel("Loading the figures…", self)
         self.summary.setObjectName("DashboardSummary")
@@ -142,6 +162,7 @@ class DashboardView(QWidget):
         """Show another project (the window switched files)."""
         self.project = project
         self.dash = None
+        self._inputs = {}
         if self.isVisible():
             self.refresh_now()
         else:
@@ -153,7 +174,7 @@ class DashboardView(QWidget):
             self._dirty = True
             return
         if not self._timer.isActive():
-            self._timer.start()
+            self._timer.start(self.REFRESH_DELAY_MS if self.isActiveWindow() else self.BACKGROUND_DELAY_MS)
 
     def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         super().showEvent(event)
@@ -192,6 +213,10 @@ class DashboardView(QWidget):
         self.refresh_button.setEnabled(True)
         self.summary.setText(self._summary_html(dash))
         for key, canvas in self.canvases.items():
+            inputs = repr(_PLOT_INPUTS[key](dash))
+            if self._inputs.get(key) == inputs:
+                continue  # the same numbers: keep the drawing
+            self._inputs[key] = inputs
             spec = self._specs[key]
             canvas.set_draw(lambda fig, theme, spec=spec: spec.draw(fig, self.dash, theme))
         seconds = time.perf_counter() - self._started if self._started else 0.0
@@ -240,7 +265,9 @@ class DashboardView(QWidget):
         if self.dash is None:
             return
         self.dash.agreement, self.dash.agreement_note = result
-        self.canvases["agreement"].redraw()
+        self._inputs["agreement"] = repr(_PLOT_INPUTS["agreement"](self.dash))
+        self.canvases["agreement"].set_draw(
+            lambda fig, theme, spec=self._specs["agreement"]: spec.draw(fig, self.dash, theme))
 
     # -- the report ---------------------------------------------------------------------
 

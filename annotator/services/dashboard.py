@@ -65,7 +65,7 @@ MIN_WINDOW_SECONDS = 60.0
 _WINDOW_CHARS = 15
 
 #: Events that are one decision each (see the module docstring).
-_DECISION_ACTIONS = ("span.accept", "span.reject", "span.add", "span.correct", "span.holder")
+_DECISION_ACTIONS = schema.DECISION_ACTIONS
 
 OUTCOMES = ("accepted", "corrected", "rejected")
 

@@ -252,8 +252,10 @@ def m003_decision_memory(db: Database) -> None:
 IDLE_GAP_SECONDS = 300
 
 #: Events that are one decision each. Correcting a suggestion writes the new span
-#: ("span.add") and marks the suggestion rejected ("span.correct"): one decision.
-_DECISION_WHEN = """NEW.action IN ('span.accept', 'span.reject', 'span.add', 'span.correct', 'span.holder')
+#: ("span.add") and marks the suggestion rejected ("span.correct"): one decision,
+#: so a "span.correct" whose "after" status is rejected is not counted again.
+DECISION_ACTIONS = ("span.accept", "span.reject", "span.add", "span.correct", "span.holder")
+_DECISION_WHEN = f"""NEW.action IN ({", ".join(f"'{a}'" for a in DECISION_ACTIONS)})
       AND NOT (NEW.action = 'span.correct' AND json_extract(NEW.after, '$.status') = 'rejected')"""
 
 

@@ -40,14 +40,19 @@ def test_view_menu_opens_the_dashboard_and_it_follows_decisions(qtbot, project, 
                          if m.title() == "&View")
         assert action in view_menu.actions()
         view = _open_dashboard(qtbot, window)
+        view.BACKGROUND_DELAY_MS = view.REFRESH_DELAY_MS  # offscreen, no window is ever active
         dock = window.findChild(type(window.palette_dock), "DashboardDock")
         assert dock.isVisible()
         assert view.dash.progress.total == 2 and view.dash.quality.total() == 0
         assert "0</b> decisions" in view.summary.text()
 
-        # A decision in this window: the figures follow without pressing anything.
+        # A decision in this window: the figures follow without pressing anything;
+        # a plot whose numbers did not move (no article was finished) is not redrawn.
+        drawers = {key: canvas._draw for key, canvas in view.canvases.items()}
         with qtbot.waitSignal(view.refreshed, timeout=30_000):
             _accept_first_suggestion(window)
+        assert view.canvases["progress"]._draw is drawers["progress"]
+        assert view.canvases["quality_origins"]._draw is not drawers["quality_origins"]
         assert view.dash.quality.by_origin() == {"test-suggester": {"accepted": 1, "corrected": 0, "rejected": 0}}
         assert "1</b> decisions" in view.summary.text()
 
