@@ -372,7 +372,7 @@ def draw_learning_curve(ax: Axes, curves: list[tuple[str, list[tuple[int, float]
     ax.set_xlabel("training documents seen")
     ax.set_ylabel("dev score (F1 or accuracy, 0–1)")
     _grid(ax, "y")
-    ax.legend(loc="lower right", fontsize=7.5)
+    ax.legend(loc="best", fontsize=7.5)
 
 
 @dataclass(frozen=True)
