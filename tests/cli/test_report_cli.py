@@ -143,3 +143,17 @@ def test_report_shows_agreement_of_a_merged_project(project_path, tmp_path):
     # GPE: Paris matches, Berlin does not: 2*1 / (1 + 2).
     assert "<td>entity</td><td>GPE</td><td>0.67</td>" in section
     assert "Agreement needs" not in section
+
+
+def test_report_never_imports_qt(worked_project, tmp_path):
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom annotator.cli import cli\n"
+            f"r = CliRunner().invoke(cli, ['report', '-p', {str(worked_project)!r}, '--out', {str(tmp_path / 'r.html')!r}])\n"
+            "assert r.exit_code == 0, r.output\n"
+            "print(sorted(m for m in sys.modules if m.startswith(('PySide6', 'shiboken6', 'matplotlib.backends.backend_qt'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    assert (tmp_path / "r.html").stat().st_size > 10_000
