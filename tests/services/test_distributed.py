@@ -175,6 +175,9 @@ def test_the_cli_runs_on_a_scheduler_and_reports_the_write_share(client, referen
                                       "--scheduler", address, "--shard-size", "7"])
     assert result.exit_code == 0, result.output
     assert "Suggested 24 document(s)" in result.output and "Writing took" in result.output
+    again = CliRunner().invoke(cli, ["suggest", "--project", str(tmp_path / "p.db"), "--engine", "dask",
+                                     "--scheduler", address])
+    assert again.exit_code == 0 and "Nothing to do" in again.output and "Writing took" not in again.output
     with open_project(tmp_path / "p.db") as project:
         assert _spans(project) == reference
 
