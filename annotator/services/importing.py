@@ -179,6 +179,9 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
             # Batches need not reach the disk one by one: a power cut loses at most
             # the last ones, and the unfinished run is then undone as a whole.
             project.conn.execute("PRAGMA synchronous = NORMAL")
+            # Each row fires several triggers, so each statement keeps a statement
+            # journal: in memory that is about a quarter faster than in temp files.
+            project.conn.execute("PRAGMA temp_store = MEMORY")
             try:
                 batch: list[tuple[int | None, NewDocument, Record]] = []
                 for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
@@ -215,6 +218,7 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
             finally:
                 project.activity = previous_activity
                 project.conn.execute("PRAGMA synchronous = FULL")
+                project.conn.execute("PRAGMA temp_store = DEFAULT")
         done_bytes += sizes[path]
         if progress is not None:
             progress(done_bytes, total_bytes, str(path))

@@ -255,9 +255,8 @@ def open_project(path: str | Path, *, create: bool = False, scheme: Scheme | Non
     try:
         if project.conn.execute("SELECT 1 FROM import_runs WHERE state = 'running' LIMIT 1").fetchone():
             project.undo_dead_imports()
-    except BaseException:
-        project.close()
-        raise
+    except (sqlite3.Error, AnnotatorError):
+        pass  # a read-only or busy project: the dead import is undone by a later open
     return project
 
 
