@@ -174,8 +174,14 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
         summary.files += 1
         summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
         with _vanished(path, skip_invalid, summary, report_rows):
+            if not skip_invalid:
+                # A file with a bad record is refused before anything is written:
+                # the project stays byte-for-byte as it was.
+                _check_all_records(read, path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
+                                   offsets=offsets, cancelled=cancelled)
+            _check_free_space(project, path, sizes[path])
             project.activity = f"the import of {path.name}"
-            run = project.begin_import(str(path))
+            run = _Run(str(path))
             # Batches need not reach the disk one by one: a power cut loses at most
             # the last ones, and the unfinished run is then undone as a whole.
             project.conn.execute("PRAGMA synchronous = NORMAL")
@@ -210,10 +216,12 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
                     _store_batch(project, batch, run=run, path=path, span_status=span_status,
                                  skip_invalid=skip_invalid, summary=summary, report_rows=report_rows)
                 project.conn.execute("PRAGMA synchronous = FULL")
-                project.finish_import(run)
+                if run.id is not None:
+                    project.finish_import(run.id)
             except BaseException:
-                project.activity = f"undoing the import of {path.name}"
-                _undo(project, run, summary)
+                if run.id is not None:
+                    project.activity = f"undoing the import of {path.name}"
+                    _undo(project, run.id, summary)
                 raise
             finally:
                 project.activity = previous_activity
@@ -236,28 +244,74 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
     return summary
 
 
+@dataclass
+class _Run:
+    """The import run of one file, started with its first new document."""
+
+    source: str
+    id: int | None = None
+
+
+def _check_all_records(read, path: Path, *, scheme, encoding, max_record_bytes, offsets,
+                       cancelled: Callable[[], bool] | None) -> None:
+    """Read the whole file once without storing anything; raise its first error."""
+    for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
+                            offsets=offsets):
+        if cancelled is not None and cancelled():
+            raise ImportCancelled()
+        if isinstance(item, AnnotatorError):
+            raise item
+
+
+#: Room for the WAL and the indexes beyond the text itself: the least an import
+#: can need (a real one needs more, and a disk filling up mid-file undoes it).
+SPACE_MARGIN_BYTES = 256 * 1024
+
+
+def _check_free_space(project: Project, path: Path, size: int) -> None:
+    """Refuse (E901) before writing when the project's disk cannot hold even the
+    file's text: the project is then left exactly as it was."""
+    if project.path is None:
+        return
+    import errno
+    import shutil
+
+    try:
+        free = shutil.disk_usage(Path(project.path).resolve().parent).free
+    except OSError:
+        return
+    need = size + SPACE_MARGIN_BYTES
+    if free < need:
+        raise os_error(OSError(errno.ENOSPC, f"{free:,} bytes free, about {need:,} needed"),
+                       action=f"import {path.name}", path=path)
+
+
 def _next_batch_size(size: int, seconds: float) -> int:
     """Aim each batch's hold of the write lock at ``BATCH_LOCK_SECONDS``."""
     wanted = size * BATCH_LOCK_SECONDS / max(seconds, 1e-4)
     return max(MIN_BATCH, min(MAX_BATCH, int(min(wanted, size * 2))))
 
 
-def _store_batch(project: Project, batch: list[tuple[int | None, NewDocument, Record]], *, run: int, path: Path,
+def _store_batch(project: Project, batch: list[tuple[int | None, NewDocument, Record]], *, run: _Run, path: Path,
                  span_status: str, skip_invalid: bool, summary: ImportSummary,
                  report_rows: list[dict[str, object]]) -> float:
     """Commit one batch; returns how long it held the write lock. A batch the
     database refuses is stored again record by record to name the bad one."""
     start = time.perf_counter()
+    started = run.id
     try:
         with project.write():
             _add(project, batch, run=run, span_status=span_status, summary=summary)
     except sqlite3.IntegrityError:
+        run.id = started  # a run begun in the rolled-back batch is gone with it
         seconds = time.perf_counter() - start
         for entry in batch:
+            before = run.id
             try:
                 with project.write():
                     _add(project, [entry], run=run, span_status=span_status, summary=summary)
             except sqlite3.IntegrityError as exc:
+                run.id = before
                 error = AnnotatorError(Errors.E221, path=path, line=entry[0], reason=str(exc))
                 if not skip_invalid:
                     raise error from None
@@ -268,12 +322,14 @@ def _store_batch(project: Project, batch: list[tuple[int | None, NewDocument, Re
     return time.perf_counter() - start
 
 
-def _add(project: Project, batch: list[tuple[int | None, NewDocument, Record]], *, run: int, span_status: str,
+def _add(project: Project, batch: list[tuple[int | None, NewDocument, Record]], *, run: _Run, span_status: str,
          summary: ImportSummary) -> None:
     """Store a batch in the caller's transaction; count it once it is stored."""
     docs = [doc for _line, doc, _item in batch]
     known = project.known_text_hashes([d.text_hash for d in docs])
-    inserted, duplicates = project.add_documents(docs, span_status=span_status, origin="import", import_run=run)
+    if run.id is None and any(d.text_hash not in known for d in docs):
+        run.id = project.begin_import(run.source)  # in this batch's transaction
+    inserted, duplicates = project.add_documents(docs, span_status=span_status, origin="import", import_run=run.id)
     merged = spans = suggestions = 0
     seen: set[str] = set()
     new_ids = iter(inserted)

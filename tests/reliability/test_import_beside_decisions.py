@@ -4,6 +4,7 @@ a cancel or a SIGKILL mid-file leaves none of it)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -127,10 +128,29 @@ def test_a_bad_record_after_many_batches_leaves_nothing_of_the_file(tmp_path):
     path = tmp_path / "p.db"
     _seed(path)
     source = _articles(tmp_path / "bad.jsonl", 400, spans=3, bad_line=400)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
     with open_project(path) as project:
         with pytest.raises(AnnotatorError) as err:
             import_paths(project, [source])
         assert err.value.code == "E205" and err.value.line == 400
+        assert project.document_count() == 4
+        assert project.conn.execute("SELECT count(*) FROM import_runs").fetchone()[0] == 0
+    # Every record is read before the first batch is written: refused untouched.
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_a_batch_the_database_refuses_after_earlier_batches_undoes_the_file(tmp_path):
+    path = tmp_path / "p.db"
+    _seed(path)
+    source = _articles(tmp_path / "a.jsonl", 300, spans=3)
+    with open_project(path) as project:
+        # The database's own bounds check refuses the 250th article's span (the
+        # file itself is fine): earlier batches are already committed by then.
+        project.conn.execute("""CREATE TRIGGER refuse_250 BEFORE INSERT ON documents
+                                WHEN NEW.title = 'a 249' BEGIN SELECT RAISE(ABORT, 'refused by a test trigger'); END""")
+        with pytest.raises(AnnotatorError) as err:
+            import_paths(project, [source])
+        assert err.value.code == "E221" and err.value.line == 250
         assert project.document_count() == 4
         assert project.conn.execute("SELECT count(*) FROM spans").fetchone()[0] == 0
         assert project.conn.execute("SELECT state FROM import_runs").fetchall() == [("undone",)]
@@ -145,11 +165,11 @@ def test_a_cancelled_import_keeps_a_document_a_person_already_decided_on(tmp_pat
 
         def cancelled() -> bool:  # after a few batches, a person works on an imported article, then cancel
             seen["n"] += 1
-            if seen["n"] == 200:
+            if seen["n"] == 300 + 200:  # the first 300 calls are the check of every record
                 doc_id = project.last_doc_id()
                 person.add_span(doc_id, Span(0, 4, "GPE", status="accepted"))
                 seen["kept"] = doc_id
-            return seen["n"] > 200
+            return seen["n"] > 300 + 200
 
         with pytest.raises(ImportCancelled):
             import_paths(project, [source], cancelled=cancelled)
