@@ -187,9 +187,13 @@ class AnnotationEditor(QWidget):
     def _focused_on_screen(self) -> bool:
         """True when the focused span is visible; otherwise scroll to it and say so.
 
-        A decision key never acts on a span the reader cannot see."""
+        A decision key never acts on a span the reader cannot see, and never does
+        nothing without saying why."""
         span = self.session.focused
-        if span is None or self.view.range_rects(span.start, span.end):
+        if span is None:
+            self.message.emit("Nothing is focused: press Tab to focus the next suggestion, then decide.")
+            return False
+        if self.view.range_rects(span.start, span.end):
             return True
         self.view.show_range(span.start, span.end)
         self.view.set_focused(span.id)

@@ -429,10 +429,26 @@ class AnnotationSession:
     def reload_spans(self) -> None:
         """Re-read the spans (suggestions may have arrived from a background run)."""
         if self.document is not None:
+            old = self.focused
             self._spans = self._visible(self.document.id)
             self._order = None
             if self.focused_id not in self._spans:
-                self.focused_id = None
+                follower = self.equivalent_span(old) if old is not None else None
+                self.focused_id = follower.id if follower is not None else None
+
+    def equivalent_span(self, span: Span) -> Span | None:
+        """The visible span that stands for ``span`` after the spans were re-read:
+        the one with its id, else one claiming the same (start, end, layer, label,
+        target), else the nearest one of its layer at that place."""
+        if span.id in self._spans:
+            return self._spans[span.id]
+        key = span.key()
+        same = [s for s in self._spans.values() if s.key() == key]
+        if same:
+            return min(same, key=lambda s: s.status != span.status)
+        near = [s for s in self._spans.values()
+                if s.layer == span.layer and s.start < span.end and span.start < s.end]
+        return min(near, key=lambda s: (abs(s.start - span.start) + abs(s.end - span.end), s.id), default=None)
 
     def _shown(self, span: Span) -> bool:
         if span.status not in _VISIBLE:

@@ -869,7 +869,14 @@ class Project:
                     for doc_id, drafts in batch]
 
     def _store_suggestions(self, doc_id: int, suggester: str, drafts: Sequence[SpanDraft]) -> int:
-        """The body of :meth:`store_suggestions`, inside the caller's transaction."""
+        """The body of :meth:`store_suggestions`, inside the caller's transaction.
+
+        A pending suggestion is matched to a draft by what it claims (start, end,
+        layer, label, target, and a stance's holder offsets): a match keeps its row
+        and id, and only its origin, score and cue are brought up to date; pending
+        rows no draft matches are deleted and drafts nothing matches are inserted.
+        Ids held elsewhere (the window's focus, undo history) stay valid for every
+        suggestion that did not change."""
         existing = {
             (r[0], r[1], r[2], r[3], r[4])
             for r in self.conn.execute(
@@ -878,40 +885,50 @@ class Project:
             )
         }
         rows = self.conn.execute(
-            'SELECT s.id, s.start, s."end", s.layer, s.label, s.target, s.origin, s.score, s.cue,'
-            ' h.start, h."end", s.holder_span_id FROM spans s LEFT JOIN spans h ON h.id = s.holder_span_id'
-            ' WHERE s.doc_id = ? AND s.status = \'suggested\'',
+            'SELECT s.id, s.start, s."end", s.layer, s.label, s.target, h.start, h."end", s.origin, s.score, s.cue'
+            ' FROM spans s LEFT JOIN spans h ON h.id = s.holder_span_id'
+            ' WHERE s.doc_id = ? AND s.status = \'suggested\' ORDER BY s.id',
             (doc_id,),
         ).fetchall()
-        pending = {tuple(r[1:11]): (r[0], r[11]) for r in rows}
-        keep: list[tuple[int, int | None, SpanDraft]] = []
+        pending: dict[tuple, tuple] = {}
+        for r in rows:
+            holder = (r[6], r[7]) if r[3] == "stance" and r[6] is not None else None
+            pending.setdefault((*r[1:6], holder), (r[0], r[8], r[9], r[10]))
+        keep: list[tuple[int, SpanDraft]] = []
         fresh = []
         seen: set[tuple] = set()
         for d in drafts:
             key = (d.start, d.end, d.layer, d.label, d.target)
-            own = (*key, d.holder) if d.layer == "stance" else key  # one stance per holder
+            own = (*key, d.holder if d.layer == "stance" else None)  # one stance per holder
             if key in existing or own in seen:
                 continue
             seen.add(own)
-            holder = d.holder or (None, None)
-            same = pending.pop((*key, d.origin or suggester, d.score, d.cue, *holder), None)
-            if same is not None:
-                keep.append((*same, d))
-            else:
+            same = pending.pop(own, None)
+            if same is None:
                 fresh.append(d)
+                continue
+            span_id, origin, score, cue = same
+            keep.append((span_id, d))
+            if (d.origin or suggester, d.score, d.cue) != (origin, score, cue):
+                self.conn.execute(
+                    "UPDATE spans SET origin = ?, score = ?, cue = ?,"
+                    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ?",
+                    (d.origin or suggester, d.score, d.cue, span_id))
         kept_ids = {k[0] for k in keep}
         stale = [r[0] for r in rows if r[0] not in kept_ids]
-        # A kept stance whose holder suggestion goes is stored afresh, with the new one.
-        gone = set(stale)
-        for span_id, holder_id, d in keep:
-            if holder_id in gone:
-                stale.append(span_id)
-                fresh.append(d)
-        keep = [k for k in keep if k[1] not in gone]
         for i in range(0, len(stale), 500):
             chunk = stale[i:i + 500]
             self.conn.execute(f"DELETE FROM spans WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         self._insert_drafts(doc_id, fresh, status="suggested", origin=suggester, annotator=None)
+        # A kept stance whose holder row went (ON DELETE SET NULL) points at the
+        # entity now at the holder's offsets.
+        for span_id, d in keep:
+            if d.layer == "stance" and d.holder:
+                self.conn.execute(
+                    "UPDATE spans SET holder_span_id = (SELECT id FROM spans WHERE doc_id = ? AND layer = 'entity'"
+                    " AND start = ? AND \"end\" = ? AND status != 'rejected' ORDER BY id DESC LIMIT 1)"
+                    " WHERE id = ? AND holder_span_id IS NULL",
+                    (doc_id, d.holder[0], d.holder[1], span_id))
         stored = len(fresh) + len(keep)
         self.conn.execute(
             "INSERT INTO suggestion_runs (doc_id, suggester, n_spans) VALUES (?, ?, ?)"

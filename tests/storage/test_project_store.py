@@ -108,6 +108,27 @@ def test_store_suggestions_never_touches_human_decisions(project):
     assert statuses == {(0, "accepted"), (20, "rejected"), (35, "suggested")}
 
 
+def test_storing_suggestions_again_keeps_the_ids_of_unchanged_claims(project):
+    doc_id = _add_doc(project)
+    stance = SpanDraft(0, 51, "FAVOR", layer="stance", target="x", holder=(0, 15), cue="said")
+    project.store_suggestions(doc_id, "test@1", [SpanDraft(0, 15, "PERSON", score=0.5), SpanDraft(20, 31, "PERSON"),
+                                                 stance])
+    before = {s.key(): s.id for s in project.spans(doc_id)}
+    # Memory re-applied: same claims with a new origin, cue and score; one gone, one new.
+    project.store_suggestions(doc_id, "test@1", [
+        SpanDraft(0, 15, "PERSON", score=0.9, cue="you labelled this PERSON in 1 article", origin="memory"),
+        SpanDraft(35, 40, "GPE"), stance])
+    after = {s.key(): s for s in project.spans(doc_id)}
+    macron = after[(0, 15, "entity", "PERSON", None)]
+    assert macron.id == before[macron.key()]
+    assert (macron.origin, macron.score, macron.cue) == ("memory", 0.9, "you labelled this PERSON in 1 article")
+    assert after[stance_key := (0, 51, "stance", "FAVOR", "x")].id == before[stance_key]
+    assert after[stance_key].holder_span_id == macron.id
+    assert (20, 31, "entity", "PERSON", None) not in after
+    assert (35, 40, "entity", "GPE", None) in after
+    assert len(after) == 3
+
+
 def test_not_sqlite_file_is_refused_untouched(tmp_path):
     path = tmp_path / "notes.db"
     path.write_text("these are my notes, not a database\n")
