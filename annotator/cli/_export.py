@@ -82,6 +82,10 @@ def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int,
         click.echo("  Offsets: none (one token a line; the text is rebuilt from the tokens)")
     if summary.extra.get("predictions"):
         click.echo(f"  Suggestions written as scored predictions: {summary.extra['predictions']}")
+    undecided = summary.extra.get("done_with_undecided") or {}
+    if undecided.get("documents"):
+        click.echo(f"  Done articles with suggestions nobody decided: {undecided['documents']} "
+                    f"({undecided['suggestions']} suggestions, exported as unknown, not as entities or O)")
     click.echo(f"  Overlapping entities resolved (longest kept): {len(summary.overlaps)}")
     click.echo(f"  Spans snapped to token boundaries: {len(summary.snapped)}")
     click.echo(f"  Spans not aligned to tokens (not exported in this format): {len(summary.not_aligned)}")

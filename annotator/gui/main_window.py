@@ -265,9 +265,15 @@ class MainWindow(QMainWindow):
     def _set_status_and_next(self, status: str) -> None:
         if self.editor.doc_id is None:
             return
+        undecided = self.session.counts()[1] if status == "done" else 0
         if self.session.doc_status() != status:
             self._push(self.session.set_doc_status(status))
         self.next_document()
+        if undecided:
+            # Space stays fast (no dialog), but never silent about what it leaves behind.
+            self.statusBar().showMessage(
+                f"Marked done — {undecided} suggestion{'s' if undecided != 1 else ''} left undecided "
+                "(not exported as entities)", 8000)
 
     def documents_changed(self, doc_ids: Iterable[int]) -> None:
         """Background work (suggestions) stored spans for these documents."""

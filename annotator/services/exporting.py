@@ -274,6 +274,10 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
     report = ExportReport()
     statuses = _doc_statuses(project)
 
+    # Done articles that still held suggestions nobody decided (their tokens are
+    # exported as missing, not as "no entity").
+    pending_in_done = {"documents": 0, "suggestions": 0}
+
     def items() -> Iterator[ExportItem]:
         wanted = set(doc_ids)
         total = len(doc_ids)
@@ -290,7 +294,13 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
             doc_statuses = statuses.get(document.id, {})
             who = _who(project, doc_statuses, spans, layer)
             status = doc_statuses.get(who, "new") if who else "new"
-            yield ExportItem(document, spans, status=status, annotator=who, holders=_holders(spans, all_spans))
+            chosen = {s.id for s in spans}
+            undecided = [s for s in all_spans if s.status == "suggested" and s.id not in chosen]
+            if status == "done" and undecided:
+                pending_in_done["documents"] += 1
+                pending_in_done["suggestions"] += len(undecided)
+            yield ExportItem(document, spans, status=status, annotator=who, holders=_holders(spans, all_spans),
+                             undecided=[s for s in undecided if s.layer == "entity"])
             done += 1
             if progress is not None:
                 progress(done, total, document.title)
@@ -299,6 +309,7 @@ def export(project: Project, *, format: str, out: str | Path, split: float = 0.8
         files = exp.write(items(), folder=folder, options=options, report=report, nlp=nlp)
     except OSError as exc:
         raise os_error(exc, action=f"write the export into {folder} (no file of it was left half-written)") from None
+    report.extra["done_with_undecided"] = pending_in_done
     summary = ExportSummary(
         format=format, folder=folder, documents=report.documents,
         train_documents=len(train_ids) if format == "spacy" else report.documents,

@@ -268,3 +268,33 @@ def test_stale_part_files_of_a_killed_export_are_cleaned_and_files_follow_the_um
         os.umask(old)
     modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "spacy").iterdir()}
     assert modes and set(modes.values()) == {0o660}, modes
+
+
+def test_undecided_suggestions_of_a_done_article_are_missing_not_o(project, tmp_path):
+    from spacy.tokens import DocBin
+    from spacy.vocab import Vocab
+
+    from annotator.core.text import text_hash
+    from annotator.storage import NewDocument
+
+    text = "Ana Ruiz met Piotr Wala in Kestrel Bay on Monday."
+    other = "Kyiv asked for more air defence."
+    ids, _ = project.add_documents([NewDocument(text, "t", text_hash(text)),
+                                    NewDocument(other, "u", text_hash(other))])
+    doc_id = ids[0]
+    project.add_span(ids[1], Span(0, 4, "GPE"))
+    project.set_doc_status(ids[1], "done")
+    project.add_span(doc_id, Span(0, 8, "PERSON"))
+    project.add_span(doc_id, Span(13, 23, "PERSON", status="suggested"))
+    project.add_span(doc_id, Span(27, 38, "GPE", status="suggested"))
+    project.set_doc_status(doc_id, "done")
+    summary = exporting.export(project, format="spacy", out=tmp_path / "out")
+    assert summary.extra["done_with_undecided"] == {"documents": 1, "suggestions": 2}
+    report = json.loads((tmp_path / "out" / "export-report.json").read_text(encoding="utf-8"))
+    assert report["done_with_undecided"] == {"documents": 1, "suggestions": 2}
+    docs = [d for part in ("train", "dev") for d in DocBin().from_disk(tmp_path / "out" / f"{part}.spacy").get_docs(Vocab())]
+    (doc,) = [d for d in docs if d.text == text]
+    iob = {t.text: t.ent_iob_ for t in doc}
+    assert (iob["Ana"], iob["Ruiz"]) == ("B", "I")
+    assert iob["Piotr"] == iob["Wala"] == iob["Kestrel"] == iob["Bay"] == ""  # unknown, never "O"
+    assert iob["met"] == "O" and iob["Monday"] == "O"

@@ -46,6 +46,9 @@ class ExportItem:
     annotator: str | None = None
     #: Offsets of each stance's holder entity, by stance span id.
     holders: dict[int, tuple[int, int]] = field(default_factory=dict)
+    #: Entity suggestions still pending (nobody accepted or rejected them) that are
+    #: not exported as spans: token formats leave their tokens missing, never "O".
+    undecided: list[Span] = field(default_factory=list)
 
 
 @dataclass(slots=True)

@@ -117,6 +117,21 @@ def longest_first(aligned: list[Aligned]) -> tuple[list[Aligned], list[tuple[Ali
     return kept, dropped
 
 
+def undecided_tokens(doc: Doc, undecided: list[Span], kept: list[Aligned]) -> list[int]:
+    """Tokens under an entity suggestion nobody decided (and under no entity kept
+    in ``doc.ents``): missing in the training data, neither an entity nor ``O``,
+    since nobody said whether an entity is there."""
+    taken = {i for a in kept for i in range(a.start, a.end)}
+    missing: set[int] = set()
+    for span in undecided:
+        if span.layer != "entity":
+            continue
+        covered = doc.char_span(span.start, span.end, alignment_mode="expand")
+        if covered is not None:
+            missing.update(i for i in range(covered.start, covered.end) if i not in taken)
+    return sorted(missing)
+
+
 def unaligned_entity_tokens(doc: Doc, spans: list[Span], entities: list[Aligned], kept: list[Aligned]) -> list[int]:
     """Tokens touched by an entity that could not be aligned to tokens (and by no
     entity kept in ``doc.ents``): they must stay *missing* in the training data,

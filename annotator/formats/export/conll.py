@@ -34,6 +34,7 @@ from annotator.formats.export.align import (
     longest_first,
     report_overlaps,
     unaligned_entity_tokens,
+    undecided_tokens,
 )
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def write_conll(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
             kept, dropped = longest_first(entities)
             report_overlaps(dropped, text, report)
             missing = set(unaligned_entity_tokens(doc, spans, entities, kept))
+            undecided = set(undecided_tokens(doc, item.undecided, kept))
             tags = ["O"] * len(doc)
             for a in kept:
                 tags[a.start] = f"B-{a.span.label}"
@@ -74,6 +76,14 @@ def write_conll(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
                 report.count("entity", a.span.label)
             fh.write(DOCSTART + "\n\n")
             for sentence in _sentences(doc, tags):
+                if undecided.intersection(sentence):
+                    # A suggestion nobody decided: whether an entity is there is
+                    # unknown, so its tokens cannot be written as O either.
+                    first, last = doc[sentence[0]], doc[sentence[-1]]
+                    left_out.append({"doc_id": item.document.id, "start": first.idx,
+                                     "end": last.idx + len(last.text),
+                                     "reason": "holds a suggestion nobody accepted or rejected"})
+                    continue
                 if missing.intersection(sentence):
                     # An entity here could not be put on tokens: writing its tokens
                     # as O would teach "no entity", and spaCy's converter has no

@@ -8,7 +8,8 @@ same tokens):
   finished documents mark every other token ``O``, unfinished ones (``--all``)
   leave it missing so the recogniser is not taught "no entity here"; the tokens
   of an entity that cannot be aligned to tokens (listed in the report) stay
-  missing too, never ``O``;
+  missing too, never ``O``, and so do the tokens under an entity suggestion
+  nobody decided in a finished document;
 * every aligned entity also in ``doc.spans["sc"]`` (overlaps allowed there);
 * stances in ``doc.spans["stance"]``: ``label_`` = FAVOR/AGAINST/NEUTRAL,
   ``kb_id_`` = target, ``id_`` = our span id; the group's ``attrs["holders"]`` maps
@@ -54,6 +55,7 @@ from annotator.formats.export.align import (
     make_span,
     report_overlaps,
     unaligned_entity_tokens,
+    undecided_tokens,
 )
 
 if TYPE_CHECKING:
@@ -86,7 +88,8 @@ def write_spacy(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
         entities, stances = align_item(doc, item.spans, report, text)
         kept, dropped = longest_first(entities)
         report_overlaps(dropped, text, report)
-        unaligned = unaligned_entity_tokens(doc, item.spans, entities, kept)
+        unaligned = sorted({*unaligned_entity_tokens(doc, item.spans, entities, kept),
+                            *undecided_tokens(doc, item.undecided, kept)})
         doc.set_ents([make_span(doc, a, label=a.span.label) for a in kept],
                      missing=[doc[i:i + 1] for i in unaligned],
                      default="outside" if item.status == "done" else "missing")
