@@ -5,7 +5,9 @@ every rejection teaches "this string is not LABEL" (the rows come from the
 project's ``memory`` table, kept by triggers on its spans). When suggesting:
 
 * a string with one taught label (and no rejection of that label) gets it, wherever
-  it occurs as whole tokens, whatever the model said: memory beats the model;
+  it occurs as whole tokens, whatever the model said: memory beats the model,
+  except that it never cuts a longer model entity holding it ("Macron" inside
+  "Emmanuel Macron" leaves the longer entity as the model labelled it);
 * a model entity whose string was only ever rejected with the model's label is
   dropped;
 * a string decided both ways (accepted and rejected with one label, or accepted
@@ -195,12 +197,19 @@ class DecisionMemory:
         others = [d for d in drafts if d.layer != "entity"]
         found = self.find(text, tokens)
         taken = {(s, e) for s, e, _v in found}
+        # A remembered string inside a longer model entity ("Macron" in "Emmanuel
+        # Macron") never cuts it: the longer entity stays, with the model's label.
+        longer = [d for d in entities if (d.start, d.end) not in taken
+                  and not any(d.start < e and s < d.end and not (d.start <= s and e <= d.end) for s, e in taken)]
+        inner = {(s, e) for s, e in taken if any(d.start <= s and e <= d.end for d in longer)}
+        found = [f for f in found if (f[0], f[1]) not in inner]
+        taken -= inner
         out: list[SpanDraft] = []
         for d in entities:
             if (d.start, d.end) in taken:
                 continue  # memory's own suggestion below replaces it
             if any(d.start < e and s < d.end for s, e in taken):
-                continue  # memory beats an overlapping model entity
+                continue  # memory beats a model entity it overlaps without lying inside it
             verdict = self.verdict(text[d.start:d.end])
             if verdict is None:
                 out.append(d)

@@ -145,6 +145,32 @@ def test_imported_finished_work_teaches_and_the_setting_turns_memory_off(project
     assert span.label == "PERSON"
 
 
+def test_a_remembered_name_never_cuts_a_longer_model_entity_holding_it():
+    import re
+
+    from annotator.core.model import SpanDraft
+
+    memory = DecisionMemory([("Macron", "PERSON", True, 1), ("Paris", "GPE", True, 1)])
+    text = "Emmanuel Macron met Macron's aides in Paris Hilton and in Paris."
+    tokens = [(m.start(), m.end()) for m in re.finditer(r"\w+|[^\w\s]", text)]
+
+    def at(word: str, nth: int = 0) -> tuple[int, int]:
+        start = -1
+        for _ in range(nth + 1):
+            start = text.index(word, start + 1)
+        return start, start + len(word)
+
+    model = [SpanDraft(*at("Emmanuel Macron"), "PERSON", score=0.8),
+             SpanDraft(*at("Paris Hilton"), "ORG", score=0.6)]
+    out = {(text[d.start:d.end], d.label, d.origin) for d in memory.apply(text, tokens, model)}
+    assert out == {
+        ("Emmanuel Macron", "PERSON", None),   # kept whole, not cut to "Macron"
+        ("Macron", "PERSON", ORIGIN_MEMORY),   # the lone occurrence is memory's
+        ("Paris Hilton", "ORG", None),         # the model's label: memory is about "Paris"
+        ("Paris", "GPE", ORIGIN_MEMORY),
+    }
+
+
 def test_resuggesting_keeps_identical_pending_suggestions(project, ids, suggester):
     suggest_project(project, suggester=suggester)
     before = {s.id for s in project.spans(ids[0], statuses=["suggested"])}
