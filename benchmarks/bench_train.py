@@ -26,6 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from annotator.core.assets import sample_corpus_dir  # noqa: E402
+from annotator.formats.export.spacy_bin import training_config  # noqa: E402
 from annotator.services import training  # noqa: E402
 from annotator.services.exporting import export  # noqa: E402
 from annotator.storage import open_project  # noqa: E402
@@ -52,7 +53,7 @@ def spacys(project, *, steps: int, base: str | None, folder: Path) -> float:
     data = folder / "data"
     export(project, format="spacy", out=data, split=training.SPLIT, seed=0)
     base_nlp = spacy.load(base) if base else None
-    config = training._ner_config("en", base_nlp, base)
+    config = training.ner_config(training_config(lang="en", components=["ner"]), base_nlp, base)
     config["paths"]["train"] = str(data / "train.spacy")
     config["paths"]["dev"] = str(data / "dev.spacy")
     # spaCy counts steps from 0 and stops after step ``max_steps``: one fewer gives

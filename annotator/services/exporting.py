@@ -36,6 +36,7 @@ from annotator.formats.export import (
     inside,
     split_documents,
 )
+from annotator.nlp.tokens import make_tokenizer_nlp, tokenizer_language
 from annotator.storage import Project
 
 Progress = Callable[[int, int, str], None]
@@ -70,32 +71,6 @@ class ExportSummary:
             "report": str(self.report_path) if self.report_path else None, "tokenizer": self.tokenizer,
             **self.extra,
         }
-
-
-def tokenizer_language(model: str | None) -> str:
-    """The language code of the pipeline a project's ``model`` setting names ("en"
-    for rules only or when the pipeline cannot be inspected)."""
-    from annotator.nlp.pipelines import RULES, resolve
-
-    target = resolve(model)
-    if target == RULES:
-        return "en"
-    import spacy.util
-
-    try:
-        path = Path(target).expanduser()
-        if path.exists():
-            return str(spacy.util.load_config(path / "config.cfg")["nlp"]["lang"])
-        return str(spacy.util.get_model_meta(spacy.util.get_package_path(target)).get("lang") or "en")
-    except Exception:  # a broken pipeline: fall back to English rather than fail the export
-        return "en"
-
-
-def make_tokenizer_nlp(lang: str):
-    """A blank pipeline (tokenizer only) for ``lang``."""
-    import spacy
-
-    return spacy.blank(lang)
 
 
 def resolve_output(out: str | Path, *, format: str) -> tuple[Path, str | None]:

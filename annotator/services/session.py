@@ -17,7 +17,6 @@ be undone after the user has moved on to another article.
 from __future__ import annotations
 
 import bisect
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,6 +25,7 @@ from annotator.core.model import ORIGIN_HUMAN, TEAM_SETTING, Document, Span
 from annotator.core.scheme import Scheme
 from annotator.core.text import LONG_TEXT, sentence_chunks, strip_span
 from annotator.nlp.stance import TargetMatcher, best_target
+from annotator.nlp.tokens import blank_pipeline, warm_up
 from annotator.storage.project import Project
 
 __all__ = [
@@ -45,37 +45,6 @@ HOLDER_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 
 _VISIBLE = ("suggested", "accepted")
 
-_nlp_cache: dict[str, Any] = {}
-_nlp_lock = threading.Lock()
-
-
-def _blank_pipeline() -> Any:
-    """spaCy's blank English tokenizer plus a rule sentencizer, loaded once."""
-    with _nlp_lock:
-        nlp = _nlp_cache.get("en")
-        if nlp is None:
-            import spacy
-
-            nlp = spacy.blank("en")
-            nlp.add_pipe("sentencizer")
-            _nlp_cache["en"] = nlp
-        return nlp
-
-
-def warm_up() -> None:
-    """Import spaCy now and build the tokenizer on a daemon thread, so the first
-    selection or resize in the window does not wait for them.
-
-    The import itself stays on the caller's thread (about half a second, once):
-    two threads importing spaCy's submodules at the same time can deadlock in the
-    import system, which then hands one of them a half-initialised module. Once
-    ``import spacy`` has run, every later ``from spacy... import`` is a lookup.
-    """
-    import spacy  # noqa: F401
-
-    if "en" not in _nlp_cache:
-        threading.Thread(target=_blank_pipeline, name="annotator-tokenizer-warm-up", daemon=True).start()
-
 
 class TokenIndex:
     """Token and sentence boundaries of one text, for snapping and stepping.
@@ -90,7 +59,7 @@ class TokenIndex:
     """
 
     def __init__(self, text: str, nlp: Any | None = None) -> None:
-        nlp = nlp or _blank_pipeline()
+        nlp = nlp or blank_pipeline()
         self.starts: list[int] = []
         self.ends: list[int] = []
         sents = []

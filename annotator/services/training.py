@@ -28,97 +28,59 @@ Learning curve: training again on growing fractions of the data would multiply t
 training time, so the curve records the dev score at each evaluation step against
 the number of training documents seen so far (words seen divided by the mean words
 of a training document; a document seen twice counts twice).
+
+spaCy itself (configs, the loop, the logger, DocBin statistics) is driven from
+:mod:`annotator.nlp.training`; this module decides what is trained on what, and
+where it is saved.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import shutil
-import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from annotator.core.errors import AnnotatorError, Errors, os_error
 from annotator.core.files import clean_stale_training_folders, make_training_folder
+from annotator.formats.export.spacy_bin import training_config
+from annotator.nlp import training as nlp_training
 from annotator.nlp.suggester import STANCE_COMPONENT
+from annotator.nlp.training import DEFAULT_EVAL_FREQUENCY as DEFAULT_EVAL_FREQUENCY
+from annotator.nlp.training import LOGGER_NAME as LOGGER_NAME
+from annotator.nlp.training import (
+    CurvePoint,
+    LabelScore,
+    RunHooks,
+    TrainingCancelled,
+    TrainProgress,
+    docbin_stats,
+    evaluate_on,
+    fix_saved_config,
+    label_scores,
+    ner_config,
+    register_logger,
+    set_common_training,
+    spacy_run,
+)
 from annotator.storage import Project
-
-if TYPE_CHECKING:
-    from spacy.language import Language
 
 #: Fewer finished documents than this and training refuses (E601): with a held-out
 #: fifth for evaluation, smaller sets give a dev score of one or two articles.
 MIN_DOCUMENTS = 5
 COMPONENTS = ("ner", "stance")
-LOGGER_NAME = "annotator.TrainingProgress.v1"
 DEFAULT_MAX_STEPS = 2000
-DEFAULT_EVAL_FREQUENCY = 100
 #: The share of documents trained on; the rest is the held-out dev split.
 SPLIT = 0.8
 
 Progress = Callable[["TrainProgress"], None]
-
-
-class TrainingCancelled(Exception):
-    """Raised when ``cancelled()`` turns true; no pipeline is saved."""
-
-
-class _Stop(Exception):
-    """The step limit is reached or the time budget spent: stop the run and keep
-    its best checkpoint."""
-
-
-@dataclass
-class TrainProgress:
-    """One progress report.
-
-    ``phase`` is "export", "init", "ner", "stance", "evaluate" or "save"; ``step``
-    counts from 1 within the phase's run; ``loss`` and ``score`` are those of the
-    last evaluation (None before the first).
-    """
-
-    phase: str
-    message: str = ""
-    step: int = 0
-    max_steps: int | None = None
-    epoch: int = 0
-    loss: float | None = None
-    score: float | None = None
-    docs_seen: int = 0
-    seconds: float = 0.0
-    #: True when this step scored the dev split (a new learning-curve point).
-    evaluated: bool = False
-
-
-@dataclass(frozen=True)
-class CurvePoint:
-    """The dev score of ``component`` after ``docs_seen`` training documents."""
-
-    component: str
-    step: int
-    docs_seen: int
-    score: float
-
-
-@dataclass(frozen=True)
-class LabelScore:
-    """Precision, recall and F1 of one label on the held-out split."""
-
-    component: str
-    label: str
-    precision: float
-    recall: float
-    f1: float
-    support: int
 
 
 @dataclass
@@ -174,174 +136,7 @@ class TrainSummary:
         }
 
 
-# ---- the progress logger (spaCy registry) ------------------------------------------------------
-
-_RUNS: dict[str, _RunHooks] = {}
-_RUNS_LOCK = threading.Lock()
-
-
-class _RunHooks:
-    """What the registered logger reports to, for one spaCy training run."""
-
-    def __init__(self, *, phase: str, progress: Progress | None, cancelled: Callable[[], bool] | None,
-                 deadline: float | None, max_steps: int, words_per_doc: float) -> None:
-        self.phase = phase
-        self.progress = progress
-        self.cancelled = cancelled
-        self.deadline = deadline
-        self.max_steps = max_steps
-        self.words_per_doc = max(words_per_doc, 1.0)
-        self.curve: list[CurvePoint] = []
-        self.steps = 0
-        self.loss: float | None = None
-        self.score: float | None = None
-        self.started = time.perf_counter()
-        self.time_up = False
-
-    def log_step(self, info: dict[str, Any] | None) -> None:
-        self.steps += 1
-        docs_seen = 0
-        epoch = 0
-        evaluated = False
-        if info is not None:
-            docs_seen = round(info.get("words", 0) / self.words_per_doc)
-            epoch = int(info.get("epoch", 0))
-            losses = info.get("losses") or {}
-            self.loss = float(sum(losses.values())) if losses else None
-            if info.get("score") is not None:
-                self.score = float(info["score"])
-                self.curve.append(CurvePoint(self.phase, int(info["step"]), docs_seen, self.score))
-                evaluated = True
-        if self.progress is not None:
-            self.progress(TrainProgress(
-                self.phase, f"training {self.phase}: step {self.steps}", step=self.steps,
-                max_steps=self.max_steps, epoch=epoch, loss=self.loss, score=self.score,
-                docs_seen=docs_seen or (self.curve[-1].docs_seen if self.curve else 0),
-                seconds=time.perf_counter() - self.started, evaluated=evaluated))
-        if self.cancelled is not None and self.cancelled():
-            raise TrainingCancelled()
-        if self.steps >= self.max_steps:
-            raise _Stop()
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            self.time_up = True
-            raise _Stop()
-
-    def finalize(self) -> None:
-        pass
-
-
-def _register_logger() -> None:
-    import spacy
-
-    @spacy.registry.loggers(LOGGER_NAME)
-    def progress_logger(run: str):  # noqa: ANN202 (spaCy logger factory)
-        def setup(nlp, stdout, stderr):  # noqa: ANN001, ANN202, ARG001
-            hooks = _RUNS[run]
-            return hooks.log_step, hooks.finalize
-
-        return setup
-
-
-# ---- configs -----------------------------------------------------------------------------------
-
-
-def _common_training(config: Any, *, train: Path, dev: Path, run: str, max_steps: int, seed: int) -> None:
-    config["paths"]["train"] = str(train)
-    config["paths"]["dev"] = str(dev)
-    training = config["training"]
-    training["max_steps"] = max_steps
-    training["eval_frequency"] = max(1, min(DEFAULT_EVAL_FREQUENCY, max_steps // 5))
-    training["seed"] = seed
-    training["logger"] = {"@loggers": LOGGER_NAME, "run": run}
-
-
-def _ner_config(lang: str, base: Language | None, base_name: str | None) -> Any:
-    from annotator.formats.export.spacy_bin import training_config
-
-    config = training_config(lang=lang, components=["ner"])
-    if base is None:
-        return config
-    if "ner" not in base.pipe_names:
-        raise AnnotatorError(Errors.E602, name=base_name, pipes=", ".join(base.pipe_names) or "none")
-    components: dict[str, Any] = {name: {"source": base_name} for name in base.pipe_names}
-    listened = any("ner" in getattr(proc, "listening_components", ()) for _n, proc in base.pipeline)
-    if listened:
-        # The recogniser gets its own copy of the shared embedding layer, so it can
-        # learn while the tagger and parser keep theirs frozen.
-        components["ner"]["replace_listeners"] = ["model.tok2vec"]
-    config["components"] = components
-    config["nlp"]["pipeline"] = list(base.pipe_names)
-    config["nlp"]["tokenizer"] = dict(base.config["nlp"]["tokenizer"])
-    config["training"]["frozen_components"] = [n for n in base.pipe_names if n != "ner"]
-    config["training"]["annotating_components"] = []
-    config["initialize"]["vectors"] = base_name if len(base.vocab.vectors) else None
-    # Only the recogniser learns, so only its scores choose the best checkpoint (the
-    # frozen tagger and parser would score 0 on documents without tags or trees).
-    weights = config["training"]["score_weights"]
-    for name in base.pipe_names:
-        for key in base.get_pipe_meta(name).default_score_weights:
-            if not key.startswith("ents_"):
-                weights[key] = None
-    return config
-
-
 # ---- training ----------------------------------------------------------------------------------
-
-
-def _spacy_run(config: Any, *, hooks: _RunHooks, work: Path, run: str) -> tuple[Path, Language]:
-    """Train one config with spaCy's loop; returns (best checkpoint, nlp) ."""
-    from spacy.training.initialize import init_nlp
-    from spacy.training.loop import train as spacy_train
-
-    output = work / f"run-{hooks.phase}"
-    output.mkdir(parents=True, exist_ok=True)
-    with _RUNS_LOCK:
-        _RUNS[run] = hooks
-    try:
-        nlp = init_nlp(config, use_gpu=-1)
-        try:
-            spacy_train(nlp, output, use_gpu=-1, stdout=io.StringIO(), stderr=io.StringIO())
-        except _Stop:
-            pass
-    finally:
-        with _RUNS_LOCK:
-            _RUNS.pop(run, None)
-    best = output / "model-best"
-    return (best if best.exists() else output / "model-last"), nlp
-
-
-def _docbin_stats(path: Path) -> tuple[int, int, Counter[str], Counter[str]]:
-    """(documents, words, entity label counts, category counts) of a DocBin file."""
-    import spacy
-    from spacy.tokens import DocBin
-
-    vocab = spacy.blank("xx").vocab
-    n = words = 0
-    ents: Counter[str] = Counter()
-    cats: Counter[str] = Counter()
-    for doc in DocBin().from_disk(path).get_docs(vocab):
-        n += 1
-        words += len(doc)
-        ents.update(e.label_ for e in doc.ents)
-        cats.update(k for k, v in doc.cats.items() if v >= 0.5)
-    return n, words, ents, cats
-
-
-def _evaluate(nlp: Language, path: Path) -> dict[str, Any]:
-    from spacy.training import Corpus
-
-    return nlp.evaluate(list(Corpus(str(path))(nlp)))
-
-
-def _label_scores(component: str, per_type: dict[str, dict[str, float]] | None,
-                  support: Counter[str]) -> list[LabelScore]:
-    rows = []
-    for label in sorted(set(per_type or {}) | set(support)):
-        s = (per_type or {}).get(label) or {}
-        rows.append(LabelScore(component, label, round(float(s.get("p", 0.0) or 0.0), 4),
-                               round(float(s.get("r", 0.0) or 0.0), 4), round(float(s.get("f", 0.0) or 0.0), 4),
-                               int(support.get(label, 0))))
-    return rows
 
 
 def models_folder(project_path: Path) -> Path:
@@ -453,19 +248,6 @@ def _record_files(folder: Path) -> None:
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _fix_saved_config(path: Path) -> None:
-    """The saved config names spaCy's console logger and no training files, so the
-    pipeline loads (and retrains with ``spacy train``) without this module or the
-    temporary data."""
-    import spacy.util
-
-    config = spacy.util.load_config(path / "config.cfg", interpolate=False)
-    config["training"]["logger"] = {"@loggers": "spacy.ConsoleLogger.v1", "progress_bar": False}
-    config["paths"]["train"] = None
-    config["paths"]["dev"] = None
-    config.to_disk(path / "config.cfg")
-
-
 def train(project: Project, *, base: str | None = None, components: Sequence[str] = COMPONENTS,
           max_minutes: float | None = None, max_steps: int | None = None, progress: Progress | None = None,
           cancelled: Callable[[], bool] | None = None, out_dir: str | Path | None = None,
@@ -508,8 +290,6 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
         E601 with too few finished documents, E602 for a base without a recogniser,
         E603 for an unknown component, E604 when nothing could be trained.
     """
-    import spacy
-
     from annotator.services.exporting import export, tokenizer_language
 
     started = time.perf_counter()
@@ -562,14 +342,14 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
         base_nlp = None
         if base is not None:
             try:
-                base_nlp = spacy.load(base)
+                base_nlp = nlp_training.load(base)
             except (OSError, ImportError, ValueError) as exc:
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise AnnotatorError(Errors.E301, name=base, reason=reason) from None
             lang = base_nlp.lang
-        _register_logger()
-        n_train, words, _ents, _cats = _docbin_stats(data / "train.spacy")
-        n_dev, _w, dev_ents, _c = _docbin_stats(data / "dev.spacy")
+        register_logger()
+        n_train, words, _ents, _cats = docbin_stats(data / "train.spacy")
+        n_dev, _w, dev_ents, _c = docbin_stats(data / "dev.spacy")
         summary.train_documents, summary.dev_documents = n_train, n_dev
 
         def budget(share: float) -> float | None:
@@ -577,7 +357,7 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
                 return None
             return time.monotonic() + max(0.0, deadline - time.monotonic()) * share
 
-        pipeline: Language | None = None
+        pipeline: Any | None = None
         ner_scores: dict[str, Any] = {}
         stance_todo = "stance" in wanted
         stance_config_path = data / "stance-config.cfg"
@@ -590,42 +370,40 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
                 summary.notes.append("ner not trained: the finished documents hold no entity spans")
             else:
                 run = uuid.uuid4().hex
-                config = _ner_config(lang, base_nlp, base)
-                _common_training(config, train=data / "train.spacy", dev=data / "dev.spacy", run=run,
+                config = ner_config(training_config(lang=lang, components=["ner"]), base_nlp, base)
+                set_common_training(config, train=data / "train.spacy", dev=data / "dev.spacy", run=run,
                                  max_steps=steps_cap, seed=seed)
-                hooks = _RunHooks(phase="ner", progress=progress, cancelled=cancelled,
+                hooks = RunHooks(phase="ner", progress=progress, cancelled=cancelled,
                                   deadline=budget(0.7 if stance_todo else 1.0), max_steps=steps_cap,
                                   words_per_doc=words / max(n_train, 1))
-                best, _ = _spacy_run(config, hooks=hooks, work=work, run=run)
+                best, _ = spacy_run(config, hooks=hooks, work=work, run=run)
                 summary.curve.extend(hooks.curve)
                 summary.steps["ner"] = hooks.steps
                 if hooks.time_up:
                     summary.stopped["ner"] = "time budget spent; the best checkpoint is kept"
-                pipeline = spacy.load(best)
+                pipeline = nlp_training.load(best)
                 # The best checkpoint's dev scores, as spaCy's loop recorded them.
                 ner_scores = dict(pipeline.meta.get("performance") or {})
                 summary.components.append("ner")
         stance_nlp = None
         if stance_todo:
-            import spacy.util
-
-            s_train, s_words, _e, _c = _docbin_stats(data / "stance-train.spacy")
-            s_dev, _w, _e, s_dev_cats = _docbin_stats(data / "stance-dev.spacy")
+            s_train, s_words, _e, _c = docbin_stats(data / "stance-train.spacy")
+            s_dev, _w, _e, s_dev_cats = docbin_stats(data / "stance-dev.spacy")
             summary.stance_train_documents, summary.stance_dev_documents = s_train, s_dev
             run = uuid.uuid4().hex
-            config = spacy.util.load_config(stance_config_path)
-            _common_training(config, train=data / "stance-train.spacy", dev=data / "stance-dev.spacy",
+            config = nlp_training.load_config(stance_config_path)
+            set_common_training(config, train=data / "stance-train.spacy", dev=data / "stance-dev.spacy",
                              run=run, max_steps=steps_cap, seed=seed)
-            hooks = _RunHooks(phase="stance", progress=progress, cancelled=cancelled, deadline=budget(1.0),
+            hooks = RunHooks(phase="stance", progress=progress, cancelled=cancelled, deadline=budget(1.0),
                               max_steps=steps_cap, words_per_doc=s_words / max(s_train, 1))
-            best, _ = _spacy_run(config, hooks=hooks, work=work, run=run)
+            best, _ = spacy_run(config, hooks=hooks, work=work, run=run)
             summary.curve.extend(hooks.curve)
             summary.steps["stance"] = hooks.steps
             if hooks.time_up:
                 summary.stopped["stance"] = "time budget spent; the best checkpoint is kept"
-            stance_nlp = spacy.load(best)
+            stance_nlp = nlp_training.load(best)
             if pipeline is None:
-                pipeline = base_nlp if base_nlp is not None else spacy.blank(lang)
+                pipeline = base_nlp if base_nlp is not None else nlp_training.blank(lang)
             textcat = stance_nlp.pipe_names[-1]
             pipeline.add_pipe(stance_nlp.get_pipe_meta(textcat).factory, name=STANCE_COMPONENT,
                               source=stance_nlp)
@@ -636,18 +414,18 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
 
         report("evaluate", "scoring the held-out split")
         if "ner" in summary.components:
-            scores = ner_scores if "ents_per_type" in ner_scores else _evaluate(pipeline, data / "dev.spacy")
+            scores = ner_scores if "ents_per_type" in ner_scores else evaluate_on(pipeline, data / "dev.spacy")
             for key in ("ents_p", "ents_r", "ents_f"):
                 summary.scores[key] = round(float(scores.get(key) or 0.0), 4)
-            summary.labels.extend(_label_scores("ner", scores.get("ents_per_type"), dev_ents))
+            summary.labels.extend(label_scores("ner", scores.get("ents_per_type"), dev_ents))
         if stance_nlp is not None:
             scores = stance_nlp.meta.get("performance") or {}
             if "cats_f_per_type" not in scores:
-                scores = _evaluate(stance_nlp, data / "stance-dev.spacy")
+                scores = evaluate_on(stance_nlp, data / "stance-dev.spacy")
             for key in ("cats_score", "cats_macro_p", "cats_macro_r", "cats_macro_f", "cats_macro_auc"):
                 if scores.get(key) is not None:
                     summary.scores[f"stance_{key}"] = round(float(scores[key]), 4)
-            summary.labels.extend(_label_scores("stance", scores.get("cats_f_per_type"), s_dev_cats))
+            summary.labels.extend(label_scores("stance", scores.get("cats_f_per_type"), s_dev_cats))
 
         report("save", f"saving the pipeline to {target}")
         summary.lang = pipeline.lang
@@ -661,7 +439,7 @@ def train(project: Project, *, base: str | None = None, components: Sequence[str
         })
         staging = work / "pipeline"
         pipeline.to_disk(staging)
-        _fix_saved_config(staging)
+        fix_saved_config(staging)
         _record_files(staging)
         _swap_in(staging, target, work)
         return summary
