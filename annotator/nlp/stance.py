@@ -57,7 +57,7 @@ import bisect
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -458,6 +458,15 @@ class StanceSuggester:
             if s_start >= s_end:
                 continue
             same_paragraph = prev is not None and "\n" not in text[prev_end:s_start]
+            if not any(ch.isalpha() for ch in text[s_start:s_end]):
+                # A closing quote mark (or other bare punctuation) the sentence
+                # splitter left on its own: it ends the sentence before, and is
+                # never a stance by itself.
+                if same_paragraph:
+                    drafts = [replace(d, end=s_end) if d.end == prev_end and d.layer == "stance" else d
+                              for d in drafts]
+                    prev_end = s_end
+                continue
             sent_text = text[s_start:s_end]
             lo = bisect.bisect_left(ent_starts, s_start)
             hi = bisect.bisect_left(ent_starts, s_end)

@@ -192,6 +192,21 @@ def test_a_holder_keeps_their_position_when_a_later_sentence_has_no_cue(rules):
     assert second.score == 0.3 and "earlier in the article" in second.cue
 
 
+def test_a_closing_quote_split_off_as_a_sentence_ends_the_quote_and_is_never_a_stance(rules):
+    text = ('Tusk said Poland opposed sending troops to Ukraine.\n'
+            'Tusk told reporters: "Our answer on troops is the same as last year."\nThe talks go on.')
+    doc = rules.nlp(text)
+    close = text.index('."') + 1
+    # What a trained parser does at times: the closing quote mark as a sentence of its own.
+    for tok in doc:
+        tok.is_sent_start = tok.i == 0 or tok.idx == close or doc[tok.i - 1].text == "\n"
+    assert '"' in [s.text.strip() for s in doc.sents]
+    found = [d for d in rules.drafts(doc) if d.layer == "stance"]
+    assert found and all(any(ch.isalpha() for ch in text[d.start:d.end]) for d in found)
+    quoted = [d for d in found if d.start == text.index("Tusk told")]
+    assert quoted and all(text[d.start:d.end].endswith('last year."') for d in quoted)
+
+
 def test_questions_take_no_stance(rules):
     assert stances(rules, "Will Tusk send troops to Ukraine?")[0] == []
 
