@@ -9,14 +9,16 @@ and exit code 1 (a test checks that every command has help).
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import json
+import os
 import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -35,7 +37,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            sys.stdout.flush()  # a reader that went away shows here, not at interpreter exit
+            return result
+        except BrokenPipeError:
+            _closed_stdout()
         except AnnotatorError as exc:
             click.secho(f"Error {exc}", fg="red", err=True)
             sys.exit(1)
@@ -48,6 +54,8 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.secho(f"Error {error}", fg="red", err=True)
             sys.exit(1)
         except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                _closed_stdout()
             # A file operation the command did not foresee failing (full disk,
             # read-only, odd path): still a coded error, never a traceback.
             click.secho(f"Error {os_error(exc, action='read or write a file')}", fg="red", err=True)
@@ -57,6 +65,17 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(130)
 
     return wrapper
+
+
+def _closed_stdout() -> NoReturn:
+    """The reader of stdout went away (``annotator stats | head -1``): end quietly,
+    as Unix tools do, with the status a shell gives a command SIGPIPE ended (141).
+    stdout points at /dev/null from here on, so the interpreter's last flush at
+    exit cannot complain either."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + 13)
 
 
 @contextlib.contextmanager
