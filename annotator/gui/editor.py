@@ -280,7 +280,7 @@ class AnnotationEditor(QWidget):
         names = self.session.scheme.target_names()
         entries = [(name, name) for name in names] + [("(no target)", None)]
         current = names.index(stance.target) if stance.target in names else 0
-        self._choice_handler = lambda target: self._decide(self.session.set_target(target, stance))
+        self._choice_handler = lambda target: self._decide(self.session.set_target(target, self._current(stance)))
         self.choices.open(f"Target of the {stance.label} stance", entries, self._anchor_for(stance), current=current)
 
     def choose_holder(self) -> None:
@@ -308,9 +308,15 @@ class AnnotationEditor(QWidget):
             current = 0
         if len(entries) == 1:
             self.message.emit("No person, organisation, country or group labelled in this article; label one first.")
-        self._choice_handler = lambda holder: self._decide(self.session.link_holder(holder, stance))
+        self._choice_handler = lambda holder: self._decide(self.session.link_holder(
+            self._current(holder) if isinstance(holder, Span) else None, self._current(stance)))
         self.choices.open(f"Holder of the {stance.label} stance (type to filter)", entries,
                           self._anchor_for(stance), current=current, details=detail)
+
+    def _current(self, span: Span) -> Span | None:
+        """``span`` as the open article holds it now: suggestions stored again in
+        the background while a pick list was open may stand under a new id."""
+        return self.session.equivalent_span(span)
 
     def _choice_made(self, data: object) -> None:
         handler, self._choice_handler = self._choice_handler, None

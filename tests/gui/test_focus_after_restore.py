@@ -75,3 +75,26 @@ def test_space_says_how_many_suggestions_it_leaves_undecided(qtbot, project):
     assert window.editor.doc_id == second
     assert window.statusBar().currentMessage() == (
         "Marked done — 4 suggestions left undecided (not exported as entities)")
+
+
+def test_the_holder_picker_links_the_stance_stored_again_while_it_was_open(qtbot, project):
+    first, _second = seed(project)
+    window = open_window(qtbot, project, first)
+    view = window.editor.view
+    qtbot.keyClick(view, Qt.Key.Key_Tab)
+    stance = window.session.focused
+    assert stance.layer == "stance"
+    qtbot.keyClick(view, Qt.Key.Key_H)
+    choices = window.editor.choices
+    assert choices.isVisible()
+    # Meanwhile the background run stores the stance again under a new holder
+    # (so under a new id).
+    drafts = [replace(d, holder=at(TEXT, "Trump")) if d.layer == "stance" else d for d in _drafts_with_new_cues()]
+    project.store_suggestions(first, SUGGESTER, drafts)
+    window.documents_changed([first])
+    assert project.conn.execute("SELECT 1 FROM spans WHERE id = ?", (stance.id,)).fetchone() is None
+    qtbot.keyClicks(choices.list, "macr")
+    qtbot.keyClick(choices.list, Qt.Key.Key_1)
+    (linked,) = [s for s in project.spans(first) if s.layer == "stance"]
+    macron = next(s for s in project.spans(first) if s.layer == "entity" and s.start == at(TEXT, "Macron")[0])
+    assert (linked.status, linked.holder_span_id) == ("accepted", macron.id)
