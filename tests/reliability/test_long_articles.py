@@ -147,7 +147,14 @@ def test_cli_suggest_and_token_exports_handle_a_long_article(tmp_path, big_text)
     assert long_doc.text == big_text
     assert [e.start_char for e in long_doc.ents] == claim_offsets(big_text)
     conll = (tmp_path / "conll" / "entities.conll").read_text(encoding="utf-8")
-    assert conll.count("Scholz -X- _ B-PERSON") == 3
+    # Each claim also holds suggestions nobody decided (Germany, Ukraine): never
+    # written as O, its sentence is left out and reported, in the long article too.
+    assert "Germany -X- _ O" not in conll
+    report = json.loads((tmp_path / "conll" / "export-report.json").read_text(encoding="utf-8"))
+    left = [r for r in report["conll_sentences_left_out"] if r["doc_id"] == _big]
+    assert all(any(r["start"] <= at < r["end"] for r in left) for at in claim_offsets(big_text))
+    assert {r["reason"] for r in left} == {"holds a suggestion nobody accepted or rejected"}
+    assert report["done_with_undecided"]["documents"] == 4
     prodigy = [json.loads(line) for line in (tmp_path / "prodigy" / "prodigy.jsonl").open(encoding="utf-8")]
     (record,) = [r for r in prodigy if len(r["text"]) > 1_000_000]
     tokens = record["tokens"]
