@@ -121,15 +121,7 @@ def undecided_tokens(doc: Doc, undecided: list[Span], kept: list[Aligned]) -> li
     """Tokens under an entity suggestion nobody decided (and under no entity kept
     in ``doc.ents``): missing in the training data, neither an entity nor ``O``,
     since nobody said whether an entity is there."""
-    taken = {i for a in kept for i in range(a.start, a.end)}
-    missing: set[int] = set()
-    for span in undecided:
-        if span.layer != "entity":
-            continue
-        covered = doc.char_span(span.start, span.end, alignment_mode="expand")
-        if covered is not None:
-            missing.update(i for i in range(covered.start, covered.end) if i not in taken)
-    return sorted(missing)
+    return _tokens_outside(doc, [s for s in undecided if s.layer == "entity"], kept)
 
 
 def unaligned_entity_tokens(doc: Doc, spans: list[Span], entities: list[Aligned], kept: list[Aligned]) -> list[int]:
@@ -143,11 +135,14 @@ def unaligned_entity_tokens(doc: Doc, spans: list[Span], entities: list[Aligned]
     indices in order.
     """
     aligned = {id(a.span) for a in entities}
+    return _tokens_outside(doc, [s for s in spans if s.layer == "entity" and id(s) not in aligned], kept)
+
+
+def _tokens_outside(doc: Doc, spans: list[Span], kept: list[Aligned]) -> list[int]:
+    """The tokens ``spans`` touch that no entity of ``kept`` covers, in order."""
     taken = {i for a in kept for i in range(a.start, a.end)}
     missing: set[int] = set()
     for span in spans:
-        if span.layer != "entity" or id(span) in aligned:
-            continue
         covered = doc.char_span(span.start, span.end, alignment_mode="expand")
         if covered is not None:
             missing.update(i for i in range(covered.start, covered.end) if i not in taken)
