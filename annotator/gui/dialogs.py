@@ -548,6 +548,12 @@ class ExportDialog(BackgroundDialog):
 
             rows.append(("Offsets", UNIT_NAMES[data["offsets"]]))
             rows.append(("Shown shifted in a browser tool", data.get("browser_shifted", 0)))
+        undecided = data.get("done_with_undecided") or {}
+        if undecided.get("documents"):
+            rows.append(("Done with undecided suggestions",
+                         f"{undecided['documents']} article{'s' if undecided['documents'] != 1 else ''}, "
+                         f"{undecided['suggestions']} suggestion{'s' if undecided['suggestions'] != 1 else ''} "
+                         "(exported as unknown, not as entities)"))
         self.exported.emit(result)
         note = (" Spans that could not be aligned are listed in export-report.json."
                 if data["not_aligned"] else "")
