@@ -66,3 +66,19 @@ def test_nothing_done_is_a_coded_error(tmp_path):
     result = CliRunner().invoke(cli, ["export", "-p", str(db), "-f", "spacy", "-o", str(tmp_path / "o"), "--all",
                                       "--split", "2"])
     assert result.exit_code == 1 and "[E404]" in result.output
+
+
+def test_export_summary_counts_done_articles_with_undecided_suggestions(tmp_path):
+    from annotator.core.model import Span
+
+    db = _project(tmp_path)
+    with open_project(db, annotator="tester") as project:
+        doc_id = project.done_doc_ids()[0]
+        project.add_span(doc_id, Span(0, 3, "ORG", status="suggested"))
+    result = CliRunner().invoke(cli, ["export", "-p", str(db), "-f", "spacy", "-o", str(tmp_path / "c")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "Done articles with suggestions nobody decided: 1 (1 suggestion, exported as unknown" in result.output
+    clean = CliRunner().invoke(cli, ["export", "-p", str(_project(tmp_path / "b")), "-f", "jsonl",
+                                     "-o", str(tmp_path / "d.jsonl")], catch_exceptions=False)
+    assert clean.exit_code == 0 and "nobody decided" not in clean.output
