@@ -85,7 +85,7 @@ def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int,
     undecided = summary.extra.get("done_with_undecided") or {}
     if undecided.get("documents"):
         click.echo(f"  Done articles with suggestions nobody decided: {undecided['documents']} "
-                    f"({undecided['suggestions']} suggestion{'s' if undecided['suggestions'] != 1 else ''}, "
+                   f"({undecided['suggestions']} suggestion{'s' if undecided['suggestions'] != 1 else ''}, "
                    "exported as unknown, not as entities or O)")
     click.echo(f"  Overlapping entities resolved (longest kept): {len(summary.overlaps)}")
     click.echo(f"  Spans snapped to token boundaries: {len(summary.snapped)}")
