@@ -710,5 +710,6 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._watch.stop()
+        self.retraining.stop()
         self.save_layout()
         super().closeEvent(event)

@@ -42,6 +42,7 @@ class BackgroundRetraining(QObject):
         self.last_outcome: Any = None
         self.last_error: BaseException | None = None
         self._finished_at = 0
+        self._stopped = False
 
     @property
     def running(self) -> bool:
@@ -50,7 +51,7 @@ class BackgroundRetraining(QObject):
     def check(self) -> bool:
         """Start a retraining if one is due and none is running; returns whether it started."""
         project = self.window.project
-        if self.task is not None or project.path is None or not retraining_due(project):
+        if self._stopped or self.task is not None or project.path is None or not retraining_due(project):
             return False
         self._finished_at = len(project.done_doc_ids())
         self.task = run_in_subprocess(retrain_job, str(project.path), on_done=self._done, on_error=self._failed,
@@ -62,6 +63,12 @@ class BackgroundRetraining(QObject):
     def cancel(self) -> None:
         if self.task is not None:
             self.task.cancel()
+
+    def stop(self) -> None:
+        """The window is closing: cancel a running retraining and start no other
+        (its project is about to close)."""
+        self._stopped = True
+        self.cancel()
 
     def _done(self, outcome: Any) -> None:
         self.last_outcome = outcome
@@ -77,6 +84,8 @@ class BackgroundRetraining(QObject):
         self.window.statusBar().showMessage(f"Background retraining failed: {exc}", 30_000)
 
     def _ended(self) -> None:
-        self.task = None
+        task, self.task = self.task, None
+        if self._stopped or (task is not None and task.state == "cancelled"):
+            return
         # Articles finished while it ran may already call for the next one.
         self.check()
