@@ -274,12 +274,7 @@ def _store_shard(project: Project, name: str, result: ShardResult, summary: Sugg
             set_certainty(project, doc_id, certainty(drafts))
     summary.write_seconds += time.perf_counter() - began
     for (doc_id, drafts), (_, _, n_tokens), n in zip(batch, result.records, stored):
-        summary.documents += 1
-        summary.doc_ids.append(doc_id)
-        summary.spans += n
-        summary.entity_spans += sum(1 for d in drafts if d.layer == "entity")
-        summary.stance_spans += sum(1 for d in drafts if d.layer == "stance")
-        summary.tokens += n_tokens
+        summary.add(doc_id, drafts, stored=n, tokens=n_tokens)
 
 
 def suggester_spec(project: Project, suggester: Suggester, model: str | None) -> tuple[SuggesterSpec, bytes | None]:

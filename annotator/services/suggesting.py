@@ -55,6 +55,15 @@ class SuggestSummary:
     cancelled: bool = False
     doc_ids: list[int] = field(default_factory=list)
 
+    def add(self, doc_id: int, drafts: Sequence[SpanDraft], *, stored: int, tokens: int) -> None:
+        """Count one suggested document."""
+        self.documents += 1
+        self.doc_ids.append(doc_id)
+        self.spans += stored
+        self.entity_spans += sum(1 for d in drafts if d.layer == "entity")
+        self.stance_spans += sum(1 for d in drafts if d.layer == "stance")
+        self.tokens += tokens
+
     @property
     def docs_per_second(self) -> float:
         return self.documents / self.seconds if self.seconds > 0 else 0.0
@@ -196,12 +205,7 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
             began = time.perf_counter()
             stored = store_drafts(project, doc_id, suggester.name, drafts)
             summary.write_seconds += time.perf_counter() - began
-            summary.documents += 1
-            summary.doc_ids.append(doc_id)
-            summary.spans += stored
-            summary.entity_spans += sum(1 for d in drafts if d.layer == "entity")
-            summary.stance_spans += sum(1 for d in drafts if d.layer == "stance")
-            summary.tokens += n_tokens
+            summary.add(doc_id, drafts, stored=stored, tokens=n_tokens)
             if progress is not None:
                 progress(summary.documents, todo)
     finally:
