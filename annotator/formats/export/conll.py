@@ -76,22 +76,17 @@ def write_conll(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
                 report.count("entity", a.span.label)
             fh.write(DOCSTART + "\n\n")
             for sentence in _sentences(doc, tags):
-                if undecided.intersection(sentence):
-                    # A suggestion nobody decided: whether an entity is there is
-                    # unknown, so its tokens cannot be written as O either.
+                # Tokens whose entity status is unknown (a suggestion nobody decided,
+                # an entity that could not be put on tokens) cannot be written as O,
+                # which would teach "no entity", and spaCy's converter has no
+                # "missing" tag: the sentence is left out, and reported.
+                reason = ("holds a suggestion nobody accepted or rejected" if undecided.intersection(sentence)
+                          else "holds an entity not aligned to tokens" if missing.intersection(sentence)
+                          else None)
+                if reason is not None:
                     first, last = doc[sentence[0]], doc[sentence[-1]]
                     left_out.append({"doc_id": item.document.id, "start": first.idx,
-                                     "end": last.idx + len(last.text),
-                                     "reason": "holds a suggestion nobody accepted or rejected"})
-                    continue
-                if missing.intersection(sentence):
-                    # An entity here could not be put on tokens: writing its tokens
-                    # as O would teach "no entity", and spaCy's converter has no
-                    # "missing" tag, so the sentence is left out (and reported).
-                    first, last = doc[sentence[0]], doc[sentence[-1]]
-                    left_out.append({"doc_id": item.document.id, "start": first.idx,
-                                     "end": last.idx + len(last.text),
-                                     "reason": "holds an entity not aligned to tokens"})
+                                     "end": last.idx + len(last.text), "reason": reason})
                     continue
                 fh.write("".join(f"{_word(doc[i].text)} -X- _ {tags[i]}\n" for i in sentence) + "\n")
             report.documents += 1
