@@ -10,11 +10,17 @@ Note for developers: :func:`push_decision` runs the first ``do()`` itself, befor
 the command goes on the stack, so that a failing write raises to the caller and
 leaves no entry on the stack; ``QUndoStack.push`` then skips that first redo. Qt
 swallows exceptions raised inside ``redo()``/``undo()``, so later failures are
-handed to ``on_error`` instead, and the stack is left where it was.
+handed to ``on_error`` instead.
+
+A decision that waits for a busy project (:class:`PendingDecisions`) goes on the
+stack at once, in the order it was made, so Undo always acts on the newest
+decision: undoing one that still waits takes it off the queue (nothing is
+written), and redoing it queues it again, or saves it when nothing waits.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections import deque
 from collections.abc import Callable
 
@@ -24,7 +30,8 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from annotator.core.errors import AnnotatorError
 from annotator.services.session import Change, Command
 
-__all__ = ["DECISION_LOCK_WAIT_S", "RETRYABLE", "DecisionCommand", "PendingDecisions", "push_decision"]
+__all__ = ["DECISION_LOCK_WAIT_S", "RETRYABLE", "DecisionCommand", "PendingDecisions", "decision_subject",
+           "push_decision"]
 
 #: How long a decision waits for the write lock on the UI thread before it is set
 #: aside in :class:`PendingDecisions` (an import holds it a few tens of ms at most).
@@ -35,20 +42,31 @@ class DecisionCommand(QUndoCommand):
     """One undoable decision (see the module notes)."""
 
     def __init__(self, command: Command, apply: Callable[[Change], None], *,
-                 on_error: Callable[[BaseException], None] | None = None, done: bool = False) -> None:
+                 on_error: Callable[[BaseException], None] | None = None, done: bool = False,
+                 pending: PendingDecisions | None = None) -> None:
         super().__init__(command.label)
         self.command = command
         self._apply = apply
         self._on_error = on_error
         self._skip_redo = done
+        self._pending = pending
 
     def redo(self) -> None:
         if self._skip_redo:
             self._skip_redo = False
             return
+        if self._pending is not None:
+            self._pending.submit(self.command)
+            return
         self._run(self.command.do)
 
     def undo(self) -> None:
+        if self._pending is not None:
+            if self._pending.withdraw(self.command):
+                return  # it was still waiting: never written, nothing to undo in the project
+            if self._pending.was_dropped(self.command):
+                self.setObsolete(True)  # never written (its save failed and was reported)
+                return
         self._run(self.command.undo)
 
     def _run(self, step: Callable[[], Change]) -> None:
@@ -83,10 +101,12 @@ class PendingDecisions(QObject):
     """Decisions waiting for the project's write lock, saved in order.
 
     ``changed(count, reason)`` tells the window how many wait and why (the E005
-    message); ``count`` 0 means all of them are saved.
+    message); ``count`` 0 means all of them are saved. ``withdrawn(command)``:
+    Undo took a waiting decision off the queue before it was written.
     """
 
     changed = Signal(int, str)
+    withdrawn = Signal(object)
     RETRY_MS = 250
 
     def __init__(self, stack: QUndoStack, apply: Callable[[Change], None], *,
@@ -96,6 +116,9 @@ class PendingDecisions(QObject):
         self._apply = apply
         self._on_error = on_error
         self._queue: deque[Command] = deque()
+        #: Commands taken off the queue because their save failed for good (reported).
+        self._dropped: weakref.WeakSet[Command] = weakref.WeakSet()
+        self._reason = ""
         self._timer = QTimer(self)
         self._timer.setInterval(self.RETRY_MS)
         self._timer.timeout.connect(self.flush)
@@ -105,9 +128,49 @@ class PendingDecisions(QObject):
 
     def add(self, command: Command, reason: BaseException | None = None) -> None:
         self._queue.append(command)
+        if reason is not None:
+            self._reason = str(reason)
         if not self._timer.isActive():
             self._timer.start()
-        self.changed.emit(len(self._queue), str(reason) if reason is not None else "")
+        self.changed.emit(len(self._queue), str(reason) if reason is not None else self._reason)
+
+    def waiting(self, command: Command) -> bool:
+        """Whether ``command`` still waits to be written."""
+        return any(c is command for c in self._queue)
+
+    def was_dropped(self, command: Command) -> bool:
+        return command in self._dropped
+
+    def withdraw(self, command: Command) -> bool:
+        """Take ``command`` off the queue unwritten (Undo of a waiting decision);
+        False when it is not waiting."""
+        for i, queued in enumerate(self._queue):
+            if queued is command:
+                del self._queue[i]
+                if not self._queue:
+                    self._timer.stop()
+                self.changed.emit(len(self._queue), self._reason if self._queue else "")
+                self.withdrawn.emit(command)
+                return True
+        return False
+
+    def submit(self, command: Command) -> None:
+        """Save ``command`` now (Redo), or queue it behind the waiting ones or
+        when the project is busy; any other failure goes to ``on_error``."""
+        if self._queue:
+            self.add(command)
+            return
+        try:
+            change = _do_waiting_briefly(command)
+        except Exception as exc:  # noqa: BLE001 - busy: wait in the queue; anything else: say so
+            if _is_busy(exc):
+                self.add(command, exc)
+            elif self._on_error is not None:
+                self._on_error(exc)
+            else:
+                raise
+            return
+        self._apply(change)
 
     def flush(self, *, wait: float | None = None) -> bool:
         """Try to save the waiting decisions, oldest first; True when none is left."""
@@ -124,15 +187,29 @@ class PendingDecisions(QObject):
                     self.changed.emit(len(self._queue), str(exc))
                     return False
                 self._queue.popleft()
+                self._dropped.add(command)
                 if self._on_error is not None:
                     self._on_error(exc)
                 continue
             self._queue.popleft()
-            self._stack.push(DecisionCommand(command, self._apply, on_error=self._on_error, done=True))
+            # Its entry went on the undo stack when it was made (see push_decision).
             self._apply(change)
         self._timer.stop()
+        self._reason = ""
         self.changed.emit(0, "")
         return True
+
+
+def decision_subject(command: Command) -> int | None:
+    """The span a decision is about (the one undo focuses), when it names one."""
+    for name in ("spans", "span", "stance"):
+        value = getattr(command, name, None)
+        if isinstance(value, list):
+            value = value[0] if len(value) == 1 else None
+        span_id = getattr(value, "id", None)
+        if isinstance(span_id, int):
+            return span_id
+    return None
 
 
 def push_decision(stack: QUndoStack, command: Command, apply: Callable[[Change], None], *,
@@ -149,8 +226,10 @@ def push_decision(stack: QUndoStack, command: Command, apply: Callable[[Change],
     say); the decision is never dropped silently. When ``retry`` gives up, nothing
     was saved or shown, and None is returned.
     """
+    entry = DecisionCommand(command, apply, on_error=on_error, done=True, pending=pending)
     if pending is not None and len(pending):
         pending.add(command)
+        stack.push(entry)  # on the stack at once: Undo takes the newest decision, waiting or not
         return None
     while True:
         try:
@@ -159,11 +238,12 @@ def push_decision(stack: QUndoStack, command: Command, apply: Callable[[Change],
         except AnnotatorError as exc:
             if pending is not None and _is_busy(exc):
                 pending.add(command, exc)
+                stack.push(entry)
                 return None
             if retry is None or exc.code not in RETRYABLE:
                 raise
             if not retry(exc):
                 return None
-    stack.push(DecisionCommand(command, apply, on_error=on_error, done=True))
+    stack.push(entry)
     apply(change)
     return change

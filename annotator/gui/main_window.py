@@ -32,7 +32,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.model import ADJUDICATED
 from annotator.core.text import text_hash
 from annotator.gui.actions import build_actions
-from annotator.gui.commands import PendingDecisions, push_decision
+from annotator.gui.commands import PendingDecisions, decision_subject, push_decision
 from annotator.gui.dialogs import AboutDialog, ExportDialog, ImportDialog, ShortcutSheet
 from annotator.gui.document_list import DocumentListPanel
 from annotator.gui.editor import AnnotationEditor
@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.pending_decisions = PendingDecisions(self.undo_stack, self.editor.apply_change,
                                                   on_error=self._decision_failed, parent=self)
         self.pending_decisions.changed.connect(self._pending_changed)
+        self.pending_decisions.withdrawn.connect(self._decision_withdrawn)
         self.editor.decided.connect(self._after_change)
         self.retraining = BackgroundRetraining(self)
         self.editor.focus_changed.connect(self._focus_changed)
@@ -302,6 +303,21 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{count} decision(s) waiting to be saved, in order: {reason}")
         else:
             self.statusBar().showMessage("Every decision is saved.", 4000)
+
+    def _decision_withdrawn(self, command: Command) -> None:
+        """Undo took a waiting decision off the queue: it was never written, so only
+        what it did on screen goes back (its article opens again, as for any undo)."""
+        if command.doc_id != self.editor.doc_id:
+            self.load_document(command.doc_id)
+        focus = decision_subject(command)
+        if focus is not None and self.session.span(focus) is not None:
+            self.editor.focus_span(focus)
+        waiting = len(self.pending_decisions)
+        if waiting:
+            self.statusBar().showMessage(f"Undid {command.label} before it was saved (nothing was written); "
+                                         f"{waiting} decision(s) still waiting to be saved, in order.")
+        else:
+            self.statusBar().showMessage(f"Undid {command.label} before it was saved: nothing was written.", 8000)
 
     def _retry_decision(self, exc: AnnotatorError) -> bool:
         """Ask whether to try a decision that could not be saved again (full disk,
