@@ -90,6 +90,8 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, refresh: 
                f"{summary.stance_spans} stance suggestion(s), {summary.spans} stored "
                f"({summary.docs_per_second:.1f} docs/s, {summary.tokens} tokens); "
                f"{summary.skipped} already suggested by {summary.suggester} or skipped.")
+    for record in summary.failed:
+        click.secho(f"Error [{record['code']}] {record['message']}", fg="yellow", err=True)
     if engine == "dask" and summary.documents and summary.seconds > 0:
         click.echo(f"Writing took {summary.write_seconds:.1f} s of {summary.seconds:.1f} s "
                    f"({100 * summary.write_seconds / summary.seconds:.0f}%).")

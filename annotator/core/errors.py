@@ -65,6 +65,7 @@ class Errors:
     E305 = "The stance cue lexicon is invalid: {reason}. See the format described at the top of resources/cues.toml."
     E306 = "The project setting '{key}' is invalid: {reason}."
     E307 = "The folder {folder} is not a stance model saved by annotator: {reason}. Train one with 'annotator train-stance'."
+    E308 = "Article {doc} could not be suggested: {reason}. It was left without suggestions and the other articles went on. Fix the pipeline component (or the article) that fails, then retry it: Article > Retry failed suggestions (Ctrl+Shift+R) in the window, or 'annotator suggest', which suggests every article still without suggestions."
     # Distributed suggestion (E35x)
     E350 = "Dask is not installed ({reason}). Install it with: pip install 'annotator[dask]' (on the workers too)."
     E351 = "Could not reach the Dask scheduler at {address}: {reason}. Check the address (tcp://HOST:8786) and that the scheduler runs."

@@ -149,6 +149,10 @@ def _base_specs() -> list[ActionSpec]:
                    "Open the next article without marking this one."),
         ActionSpec("annotator.doc.skip", "&Skip article", ("S",), _window("skip_document"), "&Article",
                    "Mark the article skipped and open the next one."),
+        ActionSpec("annotator.doc.retry_suggestions", "Retry &failed suggestions", ("Ctrl+Shift+R",),
+                   _window("retry_failed_suggestions"), "&Article",
+                   "Suggest again the articles the pipeline failed on in this session (listed under ⚠ in the "
+                   "status bar)."),
         # View
         ActionSpec("annotator.view.review", "&Review disagreements", ("F7",), _window("toggle_review"), "&View",
                    "Walk the articles several annotators finished, one disagreement at a time, and settle "

@@ -314,6 +314,8 @@ def start_suggestions(window: MainWindow | None, project_path: Path | str, *,
         window = holder["window"]
         if isinstance(item, tuple) and item and item[0] == "pipeline":
             _show_pipeline(window, item[1])
+        elif isinstance(item, tuple) and item and item[0] == "failed":
+            window.suggestion_failed(item[1])
         elif isinstance(item, int):
             _documents_changed(window, [item])
 
@@ -322,9 +324,12 @@ def start_suggestions(window: MainWindow | None, project_path: Path | str, *,
         changed = list(summary.get("doc_ids", []))
         if changed:
             _documents_changed(window, changed)
-        if summary.get("documents"):
-            window.status.showMessage(f"Suggested {summary['documents']:,} documents "
-                               f"({summary['spans']:,} spans) in {summary['seconds']:.1f} s", 8000)
+        failed = len(summary.get("failed") or [])
+        if summary.get("documents") or failed:
+            window.status.showMessage(f"Suggested {summary.get('documents', 0):,} documents "
+                                      f"({summary.get('spans', 0):,} spans) in {summary.get('seconds', 0):.1f} s"
+                                      + (f"; {failed:,} could not be suggested (see ⚠ in the status bar)"
+                                         if failed else ""), 8000)
 
     def on_error(exc: BaseException) -> None:
         window = holder["window"]
@@ -354,6 +359,8 @@ class _AheadRelay(QObject):
 
     ready = Signal(int)
     failed = Signal(object)
+    #: an E308 record: one document left out, the others go on
+    doc_failed = Signal(object)
 
 
 def attach_suggest_ahead(window: MainWindow, *, ahead: int = 5) -> SuggestAhead:
@@ -370,8 +377,10 @@ def attach_suggest_ahead(window: MainWindow, *, ahead: int = 5) -> SuggestAhead:
                         Qt.ConnectionType.QueuedConnection)
     relay.failed.connect(lambda exc: window.statusBar().showMessage(f"Suggesting ahead stopped: {exc}", 10_000),
                          Qt.ConnectionType.QueuedConnection)
-    helper = SuggestAhead(project.path, ahead=ahead, on_ready=relay.ready.emit,
-                                  on_error=relay.failed.emit, annotator=project.annotator)
+    relay.doc_failed.connect(window.suggestion_failed, Qt.ConnectionType.QueuedConnection)
+    helper = SuggestAhead(project.path, ahead=ahead, on_ready=relay.ready.emit, on_error=relay.failed.emit,
+                          on_failure=relay.doc_failed.emit, skip=list(window.suggestion_failures),
+                          annotator=project.annotator)
 
     def queue_from(doc_id: int) -> None:
         ids = [doc_id]

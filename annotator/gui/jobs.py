@@ -90,8 +90,11 @@ def suggest_job(task: Any, project_path: str, doc_ids: list[int] | None = None, 
                 first: int | None = None) -> dict[str, Any]:
     """Pre-annotate a project's documents not yet suggested by its pipeline.
 
-    Posts ``("pipeline", {...})`` once the pipeline is loaded and each document id
-    once its suggestions are stored, so the window repaints as they arrive.
+    Posts ``("pipeline", {...})`` once the pipeline is loaded, each document id
+    once its suggestions are stored, so the window repaints as they arrive, and
+    ``("failed", record)`` for a document the pipeline or the rules failed on
+    (E308; see :func:`annotator.services.suggesting.failure_record`), which is
+    left out while the others go on.
     ``first`` (the article open in the window) is suggested on its own before the
     others, so its highlights do not wait for a batch of other articles.
     """
@@ -106,8 +109,6 @@ def suggest_job(task: Any, project_path: str, doc_ids: list[int] | None = None, 
         task.post(("pipeline", {"name": getattr(pipeline, "origin", None) or suggester.name,
                                 "rules_only": bool(suggester.rules_only),
                                 "description": suggester.describe()}))
-        # suggest_project stores documents in this order; the n-th progress call
-        # means the n-th of them is stored, which is all the window needs to know.
         pending = project.unsuggested_doc_ids(suggester.name)
         if doc_ids is not None:
             wanted = set(doc_ids)
@@ -118,20 +119,20 @@ def suggest_job(task: Any, project_path: str, doc_ids: list[int] | None = None, 
         total = len(pending)
         merged: dict[str, Any] | None = None
         before = 0
+
+        def each(doc_id: int, failure: dict[str, Any] | None) -> None:
+            # A document that fails is left out and named; the others go on.
+            task.post(doc_id if failure is None else ("failed", failure))
+
         for ids in rounds:
             if not ids or task.cancelled():
                 continue
-            reported = [0]
 
-            def progress(done: int, _total: int, ids: list[int] = ids, reported: list[int] = reported,
-                         before: int = before) -> None:
+            def progress(done: int, _total: int, before: int = before) -> None:
                 task.progress(before + done, total, "suggesting")
-                for i in range(reported[0], min(done, len(ids))):
-                    task.post(ids[i])
-                reported[0] = max(reported[0], done)
 
             summary = suggest_project(project, suggester=suggester, doc_ids=ids, batch_size=8,
-                                      progress=progress, cancelled=task.cancelled)
+                                      progress=progress, cancelled=task.cancelled, on_document=each)
             before += len(ids)
             part = summary.to_dict() | {"doc_ids": list(summary.doc_ids)}
             merged = part if merged is None else _add_summaries(merged, part)

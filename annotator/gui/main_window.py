@@ -11,6 +11,7 @@ by other modules of this package; the window composes them.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
@@ -49,6 +50,8 @@ from annotator.services.session import (
     warm_up,
 )
 from annotator.storage import Project
+
+log = logging.getLogger(__name__)
 
 __all__ = ["MainWindow"]
 
@@ -122,6 +125,8 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
 
+        #: Documents the background suggester left out this session: id -> E308 record.
+        self.suggestion_failures: dict[int, dict[str, Any]] = {}
         self.review_panel: ReviewPanel | None = None
         self.review_dock: QDockWidget | None = None
         self.actions_by_id = build_actions(self)
@@ -468,11 +473,34 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Suggestions now come from {model_path}", 8000)
         self.status.set_pipeline(Path(model_path).name)
 
+    def suggestion_failed(self, record: dict[str, Any]) -> None:
+        """The background suggester left a document out (E308) and went on with the
+        others: say so in the status bar and keep it in the window's log."""
+        self.suggestion_failures[int(record["doc_id"])] = record
+        text = f"Error [{record['code']}] {record['message']}"
+        self.status.add_notice(text)
+        self.statusBar().showMessage(text, 15_000)
+        log.warning("%s", text)
+
+    def retry_failed_suggestions(self) -> None:
+        """Article > Retry failed suggestions: try the documents that failed again."""
+        ids = list(self.suggestion_failures)
+        if not ids:
+            self.statusBar().showMessage("No article failed to get suggestions in this session.", 5000)
+            return
+        self.suggestion_failures.clear()
+        helper = getattr(self, "suggest_ahead", None)
+        if helper is not None:
+            helper.retry(ids)
+        self.statusBar().showMessage(f"Trying {len(ids)} article(s) again as they come up in the list.", 6000)
+
     def _restart_suggest_ahead(self) -> None:
         old = getattr(self, "suggest_ahead", None)
         if old is None:
             return
         old.close(wait=None)
+        # Another pipeline or project: what failed before gets a fresh try.
+        self.suggestion_failures.clear()
         from annotator.gui.app import attach_suggest_ahead
 
         attach_suggest_ahead(self)

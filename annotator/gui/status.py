@@ -1,5 +1,9 @@
 """The status bar: how far the annotator is, which pipeline suggests, what runs.
 
+A log of what went wrong in background work (a document the suggester had to
+leave out) sits left of them: a "⚠ N" button, hidden until there is something to
+read, whose tooltip shows the latest entries and whose click lists them all.
+
 Four permanent sections, right to left in reading order of importance:
 progress (documents done / total for the current annotator), the active pipeline
 (with an unmistakable note when no trained pipeline is installed and only the rules
@@ -10,6 +14,7 @@ only while something runs. Transient messages use the bar's usual left side.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +22,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QSizePolicy,
     QStatusBar,
@@ -56,6 +62,16 @@ class StatusBar(QStatusBar):
         self.setSizeGripEnabled(False)
         self._jobs: list[tuple[BackgroundTask | None, str]] = []
         self._job_progress: dict[int, tuple[int, int]] = {}
+
+        # The log of background problems (see the module notes).
+        self.notices: list[str] = []
+        self.notice_button = QToolButton(self)
+        self.notice_button.setObjectName("NoticeButton")
+        self.notice_button.setAutoRaise(True)
+        self.notice_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.notice_button.clicked.connect(self.show_notices)
+        self.notice_button.hide()
+        self.addPermanentWidget(self.notice_button)
 
         # Background work.
         self.work = _Section("WorkSection", self)
@@ -131,6 +147,35 @@ class StatusBar(QStatusBar):
     def set_identity(self, name: str) -> None:
         self.identity_label.setText(f"annotating as <b>{name}</b>")
         self.identity.setToolTip(f"Your decisions are recorded as {name!r}. Edit > Settings (Ctrl+,) changes the name.")
+
+    # -- the log of background problems ---------------------------------------------
+
+    #: Entries kept; older ones are dropped first.
+    MAX_NOTICES = 500
+
+    def add_notice(self, text: str) -> None:
+        """Keep ``text`` (one problem, with its code) in the log, with the time."""
+        self.notices.append(f"{time.strftime('%H:%M:%S')}  {text}")
+        del self.notices[: -self.MAX_NOTICES]
+        count = len(self.notices)
+        self.notice_button.setText(f"⚠ {count}")
+        latest = "\n".join(self.notices[-3:])
+        self.notice_button.setToolTip(f"{count} problem(s) in background work this session; the latest:\n"
+                                      f"{latest}\nClick to read them all.")
+        self.notice_button.show()
+
+    def show_notices(self) -> QMessageBox:
+        """Every problem logged this session, in a window that does not block."""
+        box = QMessageBox(self.window())
+        box.setObjectName("NoticesDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Annotator — problems in background work")
+        box.setText(f"{len(self.notices)} problem(s) in background work this session; the latest:")
+        box.setInformativeText(self.notices[-1] if self.notices else "")
+        box.setDetailedText("\n".join(self.notices))
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
 
     # -- pipeline ----------------------------------------------------------------
 

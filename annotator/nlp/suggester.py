@@ -9,8 +9,9 @@ new name, so those documents are suggested again.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -149,7 +150,8 @@ class Suggester:
         return []
 
     def suggest_with_context(self, items: Iterable[tuple[str, Any]], *, batch_size: int = 64,
-                             n_process: int = 1) -> Iterator[tuple[Any, list[SpanDraft], int]]:
+                             n_process: int = 1, on_error: Callable[[Any, Exception], None] | None = None,
+                             ) -> Iterator[tuple[Any, list[SpanDraft], int]]:
         """Like :meth:`suggest` for (text, context) pairs; yields (context, drafts, n_tokens).
 
         A text longer than :data:`~annotator.core.text.LONG_TEXT` characters (or
@@ -159,7 +161,65 @@ class Suggester:
         texts over ``max_length`` and needs memory in proportion to a text's length,
         so one huge article neither fails the run nor holds the memory of a whole
         batch.
+
+        With ``on_error``, a text that makes the pipeline or the rules raise is
+        left out and reported as ``on_error(context, exception)``, and the others
+        go on: the stream restarts after it, and the texts that were in the same
+        batch go through again one at a time, so only the one that fails is left
+        out. Without it, the exception ends the stream.
         """
+        if on_error is None:
+            yield from self._stream(items, batch_size=batch_size, n_process=n_process)
+            return
+        source = iter(items)
+        #: texts handed to the pipeline and not yet out of it, in order
+        in_flight: dict[int, tuple[str, Any]] = {}
+        keys = itertools.count()
+        failed_source: list[Exception] = []
+
+        def feed() -> Iterator[tuple[str, int]]:
+            while True:
+                try:
+                    text, context = next(source)
+                except StopIteration:
+                    return
+                except Exception as exc:  # the caller's iterator, not a text: it ends the run
+                    failed_source.append(exc)
+                    raise
+                key = next(keys)
+                in_flight[key] = (text, context)
+                yield text, key
+
+        while True:
+            try:
+                for key, drafts, tokens in self._stream(feed(), batch_size=batch_size, n_process=n_process):
+                    # A pipeline whose own error handler drops a failing text skips its key.
+                    for dropped in [k for k in in_flight if k < key]:
+                        yield from self._one_alone(*in_flight.pop(dropped), on_error)
+                    _text, context = in_flight.pop(key)
+                    yield context, drafts, tokens
+            except Exception:
+                if failed_source or not in_flight:
+                    raise  # not any text's doing (the pipeline cannot run at all)
+                for key in list(in_flight):
+                    yield from self._one_alone(*in_flight.pop(key), on_error)
+                continue
+            for key in list(in_flight):
+                yield from self._one_alone(*in_flight.pop(key), on_error)
+            return
+
+    def _one_alone(self, text: str, context: Any, on_error: Callable[[Any, Exception], None]
+                   ) -> Iterator[tuple[Any, list[SpanDraft], int]]:
+        """One text on its own: its suggestions, or its error reported to ``on_error``."""
+        try:
+            found = list(self._stream([(text, context)], batch_size=1, n_process=1))
+        except Exception as exc:  # noqa: BLE001 - this text's failure, reported
+            on_error(context, exc)
+            return
+        yield from found
+
+    def _stream(self, items: Iterable[tuple[str, Any]], *, batch_size: int, n_process: int
+                ) -> Iterator[tuple[Any, list[SpanDraft], int]]:
         limit = min(LONG_TEXT, self.nlp.max_length)
         size = min(CHUNK_CHARS, max(2, limit // 2))
 

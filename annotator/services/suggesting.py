@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +54,9 @@ class SuggestSummary:
     write_seconds: float = 0.0
     cancelled: bool = False
     doc_ids: list[int] = field(default_factory=list)
+    #: Documents left out because the pipeline or the rules failed on them (E308),
+    #: as dicts: doc_id, title, code, message.
+    failed: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, doc_id: int, drafts: Sequence[SpanDraft], *, stored: int, tokens: int) -> None:
         """Count one suggested document."""
@@ -73,7 +76,31 @@ class SuggestSummary:
                 "documents": self.documents, "skipped": self.skipped, "spans": self.spans,
                 "entity_spans": self.entity_spans, "stance_spans": self.stance_spans, "tokens": self.tokens,
                 "seconds": round(self.seconds, 3), "docs_per_second": round(self.docs_per_second, 2),
-                "write_seconds": round(self.write_seconds, 3), "cancelled": self.cancelled}
+                "write_seconds": round(self.write_seconds, 3), "cancelled": self.cancelled,
+                "failed": list(self.failed)}
+
+
+def failure_record(project: Project, doc_id: int, exc: BaseException) -> dict[str, Any]:
+    """Why one document could not be suggested, as a coded error (E308) in plain
+    data (it crosses process boundaries): doc_id, title, code, message.
+
+    Raises ``exc`` itself when it is about the whole project rather than this
+    document (busy, damaged, a disk that fails): skipping documents would not help.
+    """
+    if isinstance(exc, AnnotatorError) and (exc.code in ("E005", "E006") or exc.code.startswith("E9")):
+        raise exc
+    from annotator.core.errors import Errors
+
+    try:
+        title = project.document(doc_id).title
+    except Exception:  # noqa: BLE001 - the document itself may be what is broken
+        title = None
+    name = f"#{doc_id}" + (f" '{title}'" if title else "")
+    reason = f"[{exc.code}] {exc.message}" if isinstance(exc, AnnotatorError) else f"{type(exc).__name__}: {exc}"
+    if len(reason) > 300:
+        reason = reason[:299] + "…"
+    error = AnnotatorError(Errors.E308, doc=name, reason=reason.rstrip("."))
+    return {"doc_id": doc_id, "title": title, "code": error.code, "message": error.message}
 
 
 def project_suggester(project: Project, *, model: str | None = None, memory: bool | None = None) -> Suggester:
@@ -155,9 +182,14 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
                     only_new: bool = False, doc_ids: Sequence[int] | None = None, batch_size: int = 64,
                     workers: int = 1, progress: Progress | None = None,
                     cancelled: Callable[[], bool] | None = None, refresh: bool = False,
-                    memory: bool | None = None) -> SuggestSummary:
+                    memory: bool | None = None,
+                    on_document: Callable[[int, dict[str, Any] | None], None] | None = None) -> SuggestSummary:
     """Suggest entities and stances for the project's documents not yet suggested by
     this suggester version.
+
+    A document that the pipeline or the rules fail on, or that cannot be read, is
+    left out (unsuggested, so the next run tries it again), recorded in
+    ``summary.failed`` as E308 and passed to ``on_document``; the others go on.
 
     Parameters
     ----------
@@ -171,10 +203,15 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
     workers:
         Processes for ``nlp.pipe`` (``n_process``); 1 runs in this process.
     progress:
-        Called with (documents done, documents to do) after each document.
+        Called with (documents done, documents to do) after each document
+        (stored or left out).
     cancelled:
         Polled between documents; when it returns true the run stops, keeping
         every document stored so far.
+    on_document:
+        Called after each document with its id and None once its suggestions
+        are stored, or with its E308 record (:func:`failure_record`) when it was
+        left out.
     refresh:
         Suggest again every document nobody has started, even those already
         suggested by this suggester, so that they reflect the current model and
@@ -188,26 +225,48 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
     started = time.perf_counter()
     stop = threading.Event()
 
+    def failed(doc_id: int, exc: BaseException) -> None:
+        record = failure_record(project, doc_id, exc)
+        summary.failed.append(record)
+        if on_document is not None:
+            on_document(doc_id, record)
+        if progress is not None:
+            progress(summary.documents + len(summary.failed), todo)
+
     def texts() -> Iterator[tuple[str, int]]:
-        for doc in project.iter_documents(doc_ids=pending):
+        for doc_id in pending:
             if stop.is_set():
                 return
+            try:
+                doc = project.document(doc_id)
+            except KeyError:
+                continue  # deleted meanwhile
+            except Exception as exc:  # noqa: BLE001 - a stored document that cannot be read
+                failed(doc_id, exc)
+                continue
             yield doc.text, doc.id
 
     if progress is not None:
         progress(0, todo)
-    results = suggester.suggest_with_context(texts(), batch_size=batch_size, n_process=max(1, workers))
+    results = suggester.suggest_with_context(texts(), batch_size=batch_size, n_process=max(1, workers),
+                                             on_error=failed)
     try:
         for doc_id, drafts, n_tokens in results:
             if cancelled is not None and cancelled():
                 summary.cancelled = True
                 break
             began = time.perf_counter()
-            stored = store_drafts(project, doc_id, suggester.name, drafts)
+            try:
+                stored = store_drafts(project, doc_id, suggester.name, drafts)
+            except Exception as exc:  # noqa: BLE001 - refused for this document only (else raised again)
+                failed(doc_id, exc)
+                continue
             summary.write_seconds += time.perf_counter() - began
             summary.add(doc_id, drafts, stored=stored, tokens=n_tokens)
+            if on_document is not None:
+                on_document(doc_id, None)
             if progress is not None:
-                progress(summary.documents, todo)
+                progress(summary.documents + len(summary.failed), todo)
     finally:
         stop.set()
         close = getattr(results, "close", None)
@@ -235,7 +294,16 @@ class SuggestAhead:
         Called (in the worker thread) with each document id once its suggestions
         are stored or found already there; a GUI re-posts it to its own thread.
     on_error:
-        Called (in the worker thread) with an exception that stopped the worker.
+        Called (in the worker thread) with an exception that stopped the worker
+        (the pipeline could not be loaded, the project is busy or damaged).
+    on_failure:
+        Called (in the worker thread) with the E308 record (:func:`failure_record`)
+        of a document the pipeline or the rules failed on. The worker goes on with
+        the others and does not try that document again until :meth:`retry`
+        (or the next session).
+    skip:
+        Documents known to fail already (a bulk run of this session left them
+        out): not tried until :meth:`retry`.
     suggester_factory:
         Builds the suggester from the worker's ``Project``; by default the project's
         configured one (:func:`project_suggester`).
@@ -244,12 +312,17 @@ class SuggestAhead:
     def __init__(self, project_path: str | Path, *, ahead: int = 5,
                  on_ready: Callable[[int], None] | None = None,
                  on_error: Callable[[BaseException], None] | None = None,
+                 on_failure: Callable[[dict[str, Any]], None] | None = None,
+                 skip: Iterable[int] = (),
                  suggester_factory: Callable[[Project], Suggester] | None = None,
                  annotator: str | None = None) -> None:
         self.project_path = Path(project_path)
         self.ahead = max(1, ahead)
         self.on_ready = on_ready
         self.on_error = on_error
+        self.on_failure = on_failure
+        #: document id -> its E308 record (None: known to fail from before)
+        self.failed: dict[int, dict[str, Any] | None] = dict.fromkeys(skip)
         self._factory = suggester_factory or (lambda project: project_suggester(project))
         self._annotator = annotator
         self._lock = threading.Lock()
@@ -284,6 +357,18 @@ class SuggestAhead:
             self._idle.clear()
         self._wake.set()
 
+    def retry(self, doc_ids: Iterable[int] | None = None) -> list[int]:
+        """Try again the documents that failed (these, or all); returns their ids.
+        Those in the queue are suggested at once, the others when they come up."""
+        with self._lock:
+            ids = [d for d in (self.failed if doc_ids is None else doc_ids) if d in self.failed]
+            for doc_id in ids:
+                del self.failed[doc_id]
+            self._generation += 1
+            self._idle.clear()
+        self._wake.set()
+        return ids
+
     def cancel(self) -> None:
         """Drop the pending queue; the document being suggested finishes or is discarded."""
         with self._lock:
@@ -315,7 +400,7 @@ class SuggestAhead:
         with self._lock:
             generation = self._generation
             for doc_id in self._queue:
-                if self._done.get(doc_id) == memory_gen:
+                if self._done.get(doc_id) == memory_gen or doc_id in self.failed:
                     continue
                 return doc_id, generation
             return None, generation
@@ -354,7 +439,10 @@ class SuggestAhead:
                             if generation == self._generation and not self._poked:
                                 self._idle.set()
                         break
-                    self._suggest_one(project, suggester, doc_id, generation)
+                    try:
+                        self._suggest_one(project, suggester, doc_id, generation)
+                    except Exception as exc:  # noqa: BLE001 - this document only (else raised again)
+                        self._document_failed(project, doc_id, exc)
         except BaseException as exc:  # reported, never raised into the caller's thread
             self.error = exc
             self._idle.set()
@@ -364,6 +452,16 @@ class SuggestAhead:
             if project is not None:
                 project.close()
             self._idle.set()
+
+    def _document_failed(self, project: Project, doc_id: int, exc: Exception) -> None:
+        """Leave ``doc_id`` out until :meth:`retry`, and say why; an error about the
+        whole project (busy, damaged) is raised again and stops the worker."""
+        record = failure_record(project, doc_id, exc)
+        self._docs.pop(doc_id, None)
+        with self._lock:
+            self.failed[doc_id] = record
+        if self.on_failure is not None:
+            self.on_failure(record)
 
     def _suggest_one(self, project: Project, suggester: Suggester, doc_id: int, generation: int) -> None:
         memory_gen = self._memory_gen(suggester)
