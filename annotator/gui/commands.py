@@ -15,7 +15,9 @@ handed to ``on_error`` instead.
 A decision that waits for a busy project (:class:`PendingDecisions`) goes on the
 stack at once, in the order it was made, so Undo always acts on the newest
 decision: undoing one that still waits takes it off the queue (nothing is
-written), and redoing it queues it again, or saves it when nothing waits.
+written), and redoing it queues it again, or saves it when nothing waits. Undo
+and redo of written decisions are writes too: when the project is busy they
+wait in the same queue, in order, instead of holding the window.
 """
 
 from __future__ import annotations
@@ -67,7 +69,25 @@ class DecisionCommand(QUndoCommand):
             if self._pending.was_dropped(self.command):
                 self.setObsolete(True)  # never written (its save failed and was reported)
                 return
+            # Written: its undo is a write too, so it waits its turn when the project is busy.
+            self._pending.submit(_UndoStep(self.command))
+            return
         self._run(self.command.undo)
+
+
+class _UndoStep(Command):
+    """The undo of a written decision, as a step that can wait in :class:`PendingDecisions`."""
+
+    def __init__(self, command: Command) -> None:
+        super().__init__(command.project, command.doc_id)
+        self.command = command
+        self.label = f"Undo {command.label}"
+
+    def do(self) -> Change:
+        return self.command.undo()
+
+    def undo(self) -> Change:
+        return self.command.do()
 
     def _run(self, step: Callable[[], Change]) -> None:
         try:

@@ -126,14 +126,19 @@ def test_undo_takes_back_the_newest_waiting_decision_first_and_redo_follows(qtbo
         assert project.span(saved).status == "accepted"
         assert undo.text() == saved_undo
 
-        qtbot.keyClick(view, Qt.Key.Key_Z, CTRL | SHIFT)  # redo: still busy, so it waits again
+        qtbot.keyClick(view, Qt.Key.Key_Z, CTRL)  # now the saved one: its undo waits too, the window goes on
         assert len(win.pending_decisions) == 1
+        assert project.span(saved).status == "accepted"
+        qtbot.keyClick(view, Qt.Key.Key_Z, CTRL | SHIFT)  # redo it: queued behind its undo
+        qtbot.keyClick(view, Qt.Key.Key_Z, CTRL | SHIFT)  # redo the accept that was taken back
+        assert len(win.pending_decisions) == 3
         lock.release()
         qtbot.waitUntil(lambda: len(win.pending_decisions) == 0, timeout=10_000)
     finally:
         lock.kill()
         closer.stop()
     assert dialogs == []
+    assert project.span(saved).status == "accepted"
     assert project.span(waiting).status == "accepted"
     assert project.doc_status(first) != "done"
     assert win.undo_stack.count() == 3 and win.undo_stack.index() == 2
@@ -145,5 +150,7 @@ def test_undo_takes_back_the_newest_waiting_decision_first_and_redo_follows(qtbo
     assert project.span(waiting).status == "suggested" and project.span(saved).status == "suggested"
     actions = [r[0] for r in project.conn.execute(
         "SELECT action FROM events WHERE action LIKE 'span.%' OR action LIKE 'document.%' ORDER BY id")]
-    # Nothing was written for the decisions undone while they waited.
-    assert actions.count("span.accept") == 2 and actions.count("document.status") == 2
+    # Nothing was written for the decisions undone while they waited; the saved one
+    # was undone and redone in order once the lock was free.
+    assert actions.count("span.accept") == 3 and actions.count("document.status") == 2
+    assert actions.count("span.status.undo") == 3
