@@ -130,10 +130,13 @@ class PendingDecisions(QObject):
     RETRY_MS = 250
 
     def __init__(self, stack: QUndoStack, apply: Callable[[Change], None], *,
-                 on_error: Callable[[BaseException], None] | None = None, parent: QObject | None = None) -> None:
+                 on_error: Callable[[BaseException], None] | None = None, parent: QObject | None = None,
+                 apply_saved: Callable[[Change], None] | None = None) -> None:
         super().__init__(parent)
         self._stack = stack
         self._apply = apply
+        #: Shows a decision saved after waiting (by then the annotator may be elsewhere).
+        self._apply_saved = apply_saved or apply
         self._on_error = on_error
         self._queue: deque[Command] = deque()
         #: Commands taken off the queue because their save failed for good (reported).
@@ -213,7 +216,7 @@ class PendingDecisions(QObject):
                 continue
             self._queue.popleft()
             # Its entry went on the undo stack when it was made (see push_decision).
-            self._apply(change)
+            self._apply_saved(change)
         self._timer.stop()
         self._reason = ""
         self.changed.emit(0, "")

@@ -139,8 +139,15 @@ class AnnotationEditor(QWidget):
         self.apply_change(change)
         return change
 
-    def apply_change(self, change: Change) -> None:
-        """Show what a command did (called after do, undo and redo)."""
+    def apply_change(self, change: Change, *, follow: bool = True) -> None:
+        """Show what a command did (called after do, undo and redo).
+
+        A change to another article opens it, unless ``follow`` is false (a
+        decision that waited for a busy project and is saved later, when the
+        annotator has moved on): then only the listeners hear of it."""
+        if change.doc_id != self.session.doc_id and not follow:
+            self.decided.emit(change)
+            return
         if change.doc_id != self.session.doc_id:
             self.load_document(change.doc_id)
             if change.focus is not None:

@@ -91,8 +91,9 @@ class MainWindow(QMainWindow):
         self._warm_timer.start()
         self.editor = AnnotationEditor(self.session, self)
         self.editor.run_command = self._push
-        self.pending_decisions = PendingDecisions(self.undo_stack, self.editor.apply_change,
-                                                  on_error=self._decision_failed, parent=self)
+        self.pending_decisions = PendingDecisions(
+            self.undo_stack, self.editor.apply_change, on_error=self._decision_failed, parent=self,
+            apply_saved=lambda change: self.editor.apply_change(change, follow=False))
         self.pending_decisions.changed.connect(self._pending_changed)
         self.pending_decisions.withdrawn.connect(self._decision_withdrawn)
         self.editor.decided.connect(self._after_change)

@@ -154,3 +154,24 @@ def test_undo_takes_back_the_newest_waiting_decision_first_and_redo_follows(qtbo
     # was undone and redone in order once the lock was free.
     assert actions.count("span.accept") == 3 and actions.count("document.status") == 2
     assert actions.count("span.status.undo") == 3
+
+
+def test_a_decision_saved_after_waiting_does_not_pull_the_window_back(qtbot, project, project_path):
+    first, second = seed(project)
+    win = open_window(qtbot, project, first)
+    view = win.editor.view
+    lock = _HeldLock(project_path)
+    try:
+        qtbot.keyClick(view, Qt.Key.Key_Tab)
+        span = win.session.focused.id
+        qtbot.keyClick(view, Qt.Key.Key_A)  # waits
+        assert len(win.pending_decisions) == 1
+        win.load_document(second)  # the annotator reads on
+        lock.release()
+        qtbot.waitUntil(lambda: len(win.pending_decisions) == 0, timeout=10_000)
+    finally:
+        lock.kill()
+    assert project.span(span).status == "accepted"
+    assert win.editor.doc_id == second
+    win.load_document(first)
+    assert win.session.span(span).status == "accepted"
