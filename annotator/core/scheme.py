@@ -43,6 +43,10 @@ class Scheme:
     stance_labels: tuple[Label, ...]
     model_labels: dict[str, str | None] = field(default_factory=dict)
     targets: tuple[Target, ...] = ()
+    #: layer -> (the label tuple the set was built from, its names): rebuilt when
+    #: the layer's labels are no longer that tuple.
+    _name_sets: dict[str, tuple[tuple[Label, ...], frozenset[str]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     def labels(self, layer: str) -> tuple[Label, ...]:
         return self.entity_labels if layer == "entity" else self.stance_labels
@@ -52,6 +56,16 @@ class Scheme:
 
     def label_names(self, layer: str) -> list[str]:
         return [lab.name for lab in self.labels(layer)]
+
+    def label_set(self, layer: str) -> frozenset[str]:
+        """The label names of ``layer`` as a set, for membership tests in loops
+        (built once per label tuple, not per call)."""
+        labels = self.labels(layer)
+        cached = self._name_sets.get(layer)
+        if cached is None or cached[0] is not labels:
+            cached = (labels, frozenset(lab.name for lab in labels))
+            self._name_sets[layer] = cached
+        return cached[1]
 
     def target_names(self) -> list[str]:
         return [t.name for t in self.targets]

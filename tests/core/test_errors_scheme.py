@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.model import Span
-from annotator.core.scheme import parse_labels
+from annotator.core.scheme import Label, Scheme, parse_labels
+from annotator.formats.records import parse_record
 
 
 def test_a_coded_error_names_its_code_file_and_line():
@@ -49,3 +52,35 @@ def test_parse_labels_refuses_bad_entries_with_e101(entry, fragment):
 def test_spans_overlap_only_when_they_share_a_character():
     a, b, c = Span(0, 5, "PERSON"), Span(5, 9, "GPE"), Span(4, 6, "ORG")
     assert not a.overlaps(b) and a.overlaps(c) and b.overlaps(c)
+
+
+def _scheme(entity_names, stance_names=("FAVOR",)):
+    entity = tuple(Label(name, "entity", "#0072b2") for name in entity_names)
+    stance = tuple(Label(name, "stance", "#009e73") for name in stance_names)
+    return Scheme(entity, stance)
+
+
+def test_label_set_follows_the_labels_it_was_built_from():
+    scheme = _scheme(["PERSON", "ORG"])
+    assert scheme.label_set("entity") == {"PERSON", "ORG"} and scheme.label_set("stance") == {"FAVOR"}
+    assert scheme.label_set("entity") is scheme.label_set("entity")  # built once
+    # A scheme's labels replaced after the set was built: the set is rebuilt.
+    object.__setattr__(scheme, "entity_labels", _scheme(["GPE"]).entity_labels)
+    assert scheme.label_set("entity") == {"GPE"}
+    # A copy with other labels has its own set; the original keeps its own.
+    other = dataclasses.replace(scheme, stance_labels=(Label("AGAINST", "stance", "#d55e00"),))
+    assert other.label_set("stance") == {"AGAINST"} and scheme.label_set("stance") == {"FAVOR"}
+    # The cache is no part of the scheme's value.
+    assert scheme == _scheme(["GPE"]) and "name_sets" not in repr(scheme)
+
+
+def test_reading_a_record_uses_the_schemes_current_labels():
+    scheme = _scheme(["PERSON"])
+    record = {"text": "Anna met Olaf.", "entities": [{"start": 0, "end": 4, "label": "PERSON"}]}
+    assert parse_record(record, path="a.jsonl", line=1, scheme=scheme).spans[0].label == "PERSON"
+    object.__setattr__(scheme, "entity_labels", (Label("GPE", "entity", "#e69f00"),))
+    with pytest.raises(AnnotatorError) as info:
+        parse_record(record, path="a.jsonl", line=1, scheme=scheme)
+    assert info.value.code == "E214" and "GPE" in info.value.message
+    record["entities"][0]["label"] = "GPE"
+    assert parse_record(record, path="a.jsonl", line=1, scheme=scheme).spans[0].label == "GPE"
