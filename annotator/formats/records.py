@@ -45,6 +45,8 @@ OUR_KEYS = {"text", "title", "meta", "status", "annotator", "entities", "stances
 PRODIGY_KEYS = {"spans", "tokens", "answer", "_input_hash", "_task_hash", "_view_id", "_session_id", "_timestamp",
                 "relations"}
 DOCCANO_KEYS = {"label", "labels", "relations", "id", "Comments"}
+#: Keys of a record that are never copied into its meta.
+_NOT_META = frozenset(OUR_KEYS | PRODIGY_KEYS | {"label", "labels", "relations", "text", "cats", "suggestions"})
 
 #: The relation type (doccano, Label Studio) and label (Prodigy) that links the
 #: entity holding a stance to the stance span.
@@ -91,7 +93,8 @@ def check_text(text: Any, *, path: Path | str, line: int | None) -> str:
     if not isinstance(text, str) or not text.strip():
         raise AnnotatorError(Errors.E205, path=path, line=line)
     try:
-        text.encode("utf-8")
+        if not text.isascii():  # ASCII holds no lone surrogate
+            text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise AnnotatorError(Errors.E220, path=path, line=line, field="text",
                              value=text[exc.start:exc.end], expected="text without lone surrogates (\\ud800-\\udfff escapes)") from None
@@ -107,11 +110,13 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def _refuse_surrogates(value: Any, *, field: str, path: Path | str, line: int | None) -> None:
     """E220 for a lone surrogate (a broken ``\\ud800`` escape) anywhere in a field,
     its keys included: neither SQLite nor a UTF-8 file can store one."""
+    if value is None or (isinstance(value, str) and value.isascii()):
+        return
     stack = [(field, value)]
     while stack:
         name, item = stack.pop()
         if isinstance(item, str):
-            found = _SURROGATE.search(item)
+            found = None if item.isascii() else _SURROGATE.search(item)
             if found:
                 raise AnnotatorError(Errors.E220, path=path, line=line, field=name, value=found.group(),
                                      expected="text without lone surrogates (\\ud800-\\udfff escapes)")
@@ -204,13 +209,13 @@ class _SpanReader:
             raise self.fail(Errors.E208, index=self.index, layer=layer, field="label", value=label, expected="a label name")
         if self.scheme is None:
             return label
-        known = self.scheme.label_names(layer)
-        if label in known:
+        if label in self.scheme.label_set(layer):
             return label
         mapped = self.scheme.map_model_label(label) if layer == "entity" else None
         if mapped:
             return mapped
-        raise self.fail(Errors.E214, index=self.index, label=label, layer=layer, known=", ".join(known))
+        raise self.fail(Errors.E214, index=self.index, label=label, layer=layer,
+                        known=", ".join(self.scheme.label_names(layer)))
 
     def target(self, target: Any) -> str:
         known = self.scheme.target_names() if self.scheme else None
@@ -232,9 +237,9 @@ def split_stance_label(label: Any, scheme: Scheme | None) -> tuple[str, str, str
     ``AGAINST|Harbor Bill`` is a stance toward "Harbor Bill"; anything else an entity."""
     if isinstance(label, str) and STANCE_SEP in label:
         head, _, target = label.partition(STANCE_SEP)
-        if scheme is None or head in scheme.label_names("stance"):
+        if scheme is None or head in scheme.label_set("stance"):
             return "stance", head, target
-    if scheme is not None and label in scheme.label_names("stance"):
+    if scheme is not None and isinstance(label, str) and label in scheme.label_set("stance"):
         return "stance", label, None  # a stance without its target: refused by name (E215)
     return "entity", label, None
 
@@ -290,17 +295,17 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     elif kind in ("doccano", "labelstudio") and raws and status is None:
         status = "done"  # annotated in the other tool: a finished article
 
-    skip = OUR_KEYS | PRODIGY_KEYS | {"label", "labels", "relations", "text", "cats", "suggestions"}
     for key, value in obj.items():
-        if key not in skip:
+        if key not in _NOT_META:
             meta.setdefault(key, value)
 
     for name, value in (("title", title), ("annotator", annotator), ("meta", meta)):
         _refuse_surrogates(value, field=name, path=path, line=line)
 
     declared = offsets or DEFAULT_UNITS.get(kind, CODEPOINTS)
-    drafts, unit, detected, moved = _resolve_units(raws, original, declared, path=path, line=line, scheme=scheme)
-    drafts, merged = _merge_duplicates(drafts)
+    drafts, unit, detected, moved, distinct = _resolve_units(raws, original, declared, path=path, line=line,
+                                                             scheme=scheme)
+    drafts, merged = (drafts, 0) if distinct else _merge_duplicates(drafts)
     suggestions: list[SpanDraft] = []
     if kind == "labelstudio" and obj.get("suggestions"):
         predicted = [RawSpan(s.get("layer"), s.get("start"), s.get("end"), s.get("label"), s.get("text"),
@@ -320,12 +325,13 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
 
 
 def _resolve_units(raws: list[RawSpan], original: str, declared: str, *, path: Path | str, line: int | None,
-                   scheme: Scheme | None) -> tuple[list[SpanDraft], str, bool, int]:
+                   scheme: Scheme | None) -> tuple[list[SpanDraft], str, bool, int, bool]:
     """Validate ``raws`` in the declared unit; when that fails and the spans carry
-    their text, in the other units. Returns (drafts, unit, detected, moved)."""
+    their text, in the other units. Returns (drafts, unit, detected, moved,
+    distinct), ``distinct`` true when no two drafts can be duplicates."""
     try:
-        drafts, moved = _validate(raws, original, declared, path=path, line=line, scheme=scheme)
-        return drafts, declared, False, moved
+        drafts, moved, distinct = _validate(raws, original, declared, path=path, line=line, scheme=scheme)
+        return drafts, declared, False, moved, distinct
     except AnnotatorError as first:
         if (first.code not in ("E206", "E209", "E231") or not any(r.text is not None for r in raws)
                 or not units_differ(original)):
@@ -335,8 +341,8 @@ def _resolve_units(raws: list[RawSpan], original: str, declared: str, *, path: P
         if unit == declared:
             continue
         try:
-            drafts, moved = _validate(raws, original, unit, path=path, line=line, scheme=scheme)
-            return drafts, unit, True, moved
+            drafts, moved, distinct = _validate(raws, original, unit, path=path, line=line, scheme=scheme)
+            return drafts, unit, True, moved, distinct
         except AnnotatorError as exc:
             if exc.code not in ("E206", "E209", "E231"):
                 raise
@@ -345,11 +351,28 @@ def _resolve_units(raws: list[RawSpan], original: str, declared: str, *, path: P
 
 
 def _validate(raws: list[RawSpan], original: str, unit: str, *, path: Path | str, line: int | None,
-              scheme: Scheme | None) -> tuple[list[SpanDraft], int]:
+              scheme: Scheme | None) -> tuple[list[SpanDraft], int, bool]:
     reader = _SpanReader(original, path=path, line=line, scheme=scheme, unit=unit)
     drafts: list[SpanDraft] = []
     entity_offsets: set[tuple[int, int]] = set()
-    for raw in sorted(raws, key=lambda r: r.layer != "entity"):
+    # The common span (an entity with integer offsets inside the text that need
+    # no conversion, a known label, its text, if given, equal to the text's, no
+    # score) is accepted inline; any other span takes the checks below, which
+    # give every error. Every span read adds one draft, so len(drafts) counts them.
+    fast = reader.identity
+    length = reader.offsets_index.length
+    known = scheme.label_set("entity") if scheme is not None else None
+    ordered = raws if {raw.layer for raw in raws} <= _ENTITY_LAYER else sorted(raws, key=_stances_last)
+    for raw in ordered:
+        if fast and raw.layer == "entity":
+            start, end, label, given = raw.start, raw.end, raw.label, raw.text
+            if (type(start) is int and type(end) is int and 0 <= start < end <= length
+                    and type(label) is str and label and (known is None or label in known)
+                    and (given is None or given == original[start:end]) and raw.score is None):
+                entity_offsets.add((start, end))
+                drafts.append(_entity_draft(start, end, label))
+                continue
+        reader.index = len(drafts)
         start, end = reader.offsets(raw.layer, raw.start, raw.end, raw.text)
         label = reader.label(raw.layer, raw.label)
         score = float(raw.score) if isinstance(raw.score, int | float) and not isinstance(raw.score, bool) else None
@@ -364,7 +387,39 @@ def _validate(raws: list[RawSpan], original: str, unit: str, *, path: Path | str
             if raw.holder_local and holder not in entity_offsets:
                 raise reader.fail(Errors.E216, index=reader.index, start=raw.holder[0], end=raw.holder[1])
         drafts.append(SpanDraft(start, end, label, "stance", target=target, holder=holder, score=score))
-    return drafts, reader.moved
+    # All entities at distinct offsets: no two drafts can be duplicates (see _merge_duplicates).
+    return drafts, reader.moved, len(entity_offsets) == len(drafts)
+
+
+_ENTITY_LAYER = frozenset({"entity"})
+
+
+# The slot setters of SpanDraft (a frozen dataclass with slots).
+_SET_START, _SET_END, _SET_LABEL, _SET_LAYER, _SET_TARGET, _SET_HOLDER, _SET_SCORE, _SET_CUE, _SET_ORIGIN = (
+    SpanDraft.start.__set__, SpanDraft.end.__set__, SpanDraft.label.__set__, SpanDraft.layer.__set__,
+    SpanDraft.target.__set__, SpanDraft.holder.__set__, SpanDraft.score.__set__, SpanDraft.cue.__set__,
+    SpanDraft.origin.__set__)
+
+
+def _entity_draft(start: int, end: int, label: str) -> SpanDraft:
+    """``SpanDraft(start, end, label, "entity")``, built about twice as fast: a frozen
+    dataclass's ``__init__`` goes through ``object.__setattr__`` for each field,
+    while its slots' own setters are direct (the result is the same object)."""
+    draft = object.__new__(SpanDraft)
+    _SET_START(draft, start)
+    _SET_END(draft, end)
+    _SET_LABEL(draft, label)
+    _SET_LAYER(draft, "entity")
+    _SET_TARGET(draft, None)
+    _SET_HOLDER(draft, None)
+    _SET_SCORE(draft, None)
+    _SET_CUE(draft, None)
+    _SET_ORIGIN(draft, None)
+    return draft
+
+
+def _stances_last(raw: RawSpan) -> bool:
+    return raw.layer != "entity"
 
 
 def _merge_duplicates(drafts: list[SpanDraft]) -> tuple[list[SpanDraft], int]:
@@ -408,8 +463,8 @@ def _raw_spans(obj: dict[str, Any], meta: dict[str, Any], *, kind: str, scheme: 
         return items
 
     if kind in ("ours", "labelstudio"):
-        for ent in obj_list("entities"):
-            raws.append(RawSpan("entity", ent.get("start"), ent.get("end"), ent.get("label"), ent.get("text")))
+        raws = [RawSpan("entity", ent.get("start"), ent.get("end"), ent.get("label"), ent.get("text"))
+                for ent in obj_list("entities")]
         for st in obj_list("stances"):
             holder = st.get("holder")
             if holder is not None:
@@ -423,7 +478,7 @@ def _raw_spans(obj: dict[str, Any], meta: dict[str, Any], *, kind: str, scheme: 
 
     if kind == "prodigy":
         target = meta.get("target") if isinstance(meta.get("target"), str) else None
-        stance_labels = set(scheme.label_names("stance")) if scheme else set()
+        stance_labels = scheme.label_set("stance") if scheme else frozenset()
         holders: dict[tuple, list[int]] = {}
         for rel in obj_list("relations"):
             if str(rel.get("label", "")).lower() == HOLDER_RELATION:
