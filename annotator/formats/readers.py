@@ -134,7 +134,8 @@ def _json_depth_ok(raw: str, limit: int = MAX_JSON_DEPTH) -> bool:
 
 
 def _loads(raw: str, *, path: Path, line: int | None) -> object:
-    if ("[[[[" in raw or "{{" in raw or raw.count("[") + raw.count("{") > MAX_JSON_DEPTH) and not _json_depth_ok(raw):
+    # No more opening brackets than the limit cannot nest deeper than it.
+    if raw.count("[") + raw.count("{") > MAX_JSON_DEPTH and not _json_depth_ok(raw):
         raise AnnotatorError(Errors.E219, path=path, line=line, limit=MAX_JSON_DEPTH)
     try:
         return json.loads(raw)
