@@ -8,7 +8,9 @@ their text), then measures in the same run:
   span text, labels), duplicates skipped, full-text index, per-document counters,
   the events log, and commits in bounded batches;
 - ``raw``: sqlite-utils ``insert_all`` of the same document and span rows into a
-  plain database (no checks, no index, no log): the floor of what SQLite costs here.
+  plain database (no checks, no index, no log): the floor of what SQLite costs here;
+- ``reading+checking``: one pass of the file's reader alone (records parsed and
+  checked, nothing stored), against ``json.loads`` of the same lines.
 
 It prints both rates and their ratio. For comparison, on 10,000 articles x 30
 spans Label Studio 1.23.2 was measured at 16.9 s (about 590 articles/s) and
@@ -88,6 +90,30 @@ def annotator_import(path: Path, source: Path) -> tuple[float, float, int, int]:
     return seconds, cpu, summary.imported, summary.spans
 
 
+def parse_cost(source: Path, *, repeats: int = 3) -> tuple[float, float, int]:
+    """CPU seconds of one pass of the file's reader (every record parsed and
+    checked, nothing stored) and of ``json.loads`` of the same lines (the floor
+    of reading them at all); the best of ``repeats`` runs, interleaved."""
+    from annotator.core.assets import default_scheme_paths
+    from annotator.core.scheme import scheme_from_files
+    from annotator.formats.readers import MAX_RECORD_BYTES, READERS, detect_format
+
+    scheme = scheme_from_files(*default_scheme_paths())
+    read = READERS[detect_format(source)]
+    lines = source.read_text(encoding="utf-8").splitlines()
+    parse_cpu, json_cpu, records = [], [], 0
+    for _ in range(repeats):
+        cpu = time.process_time()
+        records = sum(1 for _item in read(source, scheme=scheme, encoding=None, max_record_bytes=MAX_RECORD_BYTES,
+                                          offsets=None))
+        parse_cpu.append(time.process_time() - cpu)
+        cpu = time.process_time()
+        for line in lines:
+            json.loads(line)
+        json_cpu.append(time.process_time() - cpu)
+    return min(parse_cpu), min(json_cpu), records
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=10_000)
@@ -101,6 +127,7 @@ def main() -> None:
         raw, raw_cpu = raw_insert_all(tmpdir / "raw.db", records)
         ours, ours_cpu, imported, spans = annotator_import(tmpdir / "project.db", source)
         assert imported == args.articles and spans == args.articles * args.spans, (imported, spans)
+        parse_cpu, json_cpu, parsed = parse_cost(source)
     # On a shared machine the wall clock includes waiting for a core; CPU time
     # (this process only: SQLite runs in it) is the steadier figure.
     print(f"{args.articles:,} articles x {args.spans} spans ({size_mb:.1f} MB of JSONL)")
@@ -110,6 +137,8 @@ def main() -> None:
     label_studio = 10_000 / 16.9
     print(f"rate vs Label Studio's {label_studio:,.0f} articles/s (16.9 s for 10,000 x 30, measured elsewhere):"
           f" {args.articles / ours / label_studio:.2f}x wall, {args.articles / ours_cpu / label_studio:.2f}x by CPU time")
+    print(f"reading+checking records: {parsed / parse_cpu:8,.0f} records/CPU-s, {parse_cpu / json_cpu:.2f}x json.loads"
+          f" of the same lines ({parse_cpu:.2f} s vs {json_cpu:.2f} s CPU)")
 
 
 if __name__ == "__main__":
