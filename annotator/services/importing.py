@@ -174,11 +174,12 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
         summary.files += 1
         summary.formats[fmt] = summary.formats.get(fmt, 0) + 1
         with _vanished(path, skip_invalid, summary, report_rows):
+            checked: list[tuple[int | None, Record | AnnotatorError]] | None = None
             if not skip_invalid:
                 # A file with a bad record is refused before anything is written:
                 # the project stays byte-for-byte as it was.
-                _check_all_records(read, path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
-                                   offsets=offsets, cancelled=cancelled)
+                checked = _check_all_records(read, path, scheme=scheme, encoding=encoding,
+                                             max_record_bytes=max_record_bytes, offsets=offsets, cancelled=cancelled)
             _check_free_space(project, path, sizes[path])
             project.activity = f"the import of {path.name}"
             run = _Run(str(path))
@@ -190,8 +191,9 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
             project.conn.execute("PRAGMA temp_store = MEMORY")
             try:
                 batch: list[tuple[int | None, NewDocument, Record]] = []
-                for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
-                                        offsets=offsets):
+                items = checked if checked is not None else read(
+                    path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes, offsets=offsets)
+                for _line, item in items:
                     if cancelled is not None and cancelled():
                         raise ImportCancelled()
                     if isinstance(item, AnnotatorError):
@@ -252,15 +254,39 @@ class _Run:
     id: int | None = None
 
 
+#: Records read while checking a file are kept for storing it (instead of reading
+#: the file a second time) while they take about this much memory at most.
+KEEP_CHECKED_BYTES = 256 * 1024 * 1024
+
+
+def _record_size(record: Record) -> int:
+    """About what a read record takes in memory (text, spans, meta), in bytes."""
+    return 600 + 2 * len(record.text) + 160 * (len(record.spans) + len(record.suggestions)) + 8 * len(record.meta)
+
+
 def _check_all_records(read, path: Path, *, scheme, encoding, max_record_bytes, offsets,
-                       cancelled: Callable[[], bool] | None) -> None:
-    """Read the whole file once without storing anything; raise its first error."""
-    for _line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
-                            offsets=offsets):
+                       cancelled: Callable[[], bool] | None,
+                       keep_bytes: int | None = None) -> list[tuple[int | None, Record]] | None:
+    """Read the whole file once without storing anything; raise its first error.
+    Returns the records read, or None when they would take more than
+    ``keep_bytes`` (default ``KEEP_CHECKED_BYTES``; the file is then read
+    again to store it)."""
+    keep_bytes = KEEP_CHECKED_BYTES if keep_bytes is None else keep_bytes
+    kept: list[tuple[int | None, Record]] | None = []
+    size = 0
+    for line, item in read(path, scheme=scheme, encoding=encoding, max_record_bytes=max_record_bytes,
+                           offsets=offsets):
         if cancelled is not None and cancelled():
             raise ImportCancelled()
         if isinstance(item, AnnotatorError):
             raise item
+        if kept is not None:
+            size += _record_size(item)
+            if size > keep_bytes:
+                kept = None
+            else:
+                kept.append((line, item))
+    return kept
 
 
 #: Room for the WAL and the indexes beyond the text itself: the least an import

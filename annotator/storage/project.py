@@ -26,7 +26,13 @@ from sqlite_utils import Database
 from annotator.core.errors import AnnotatorError, Errors
 from annotator.core.model import ADJUDICATED, DOC_STATUSES, ORIGIN_HUMAN, Document, Span, SpanDraft
 from annotator.core.scheme import Label, Scheme, Target
-from annotator.storage.schema import APPLICATION_ID, known_migration_names, migrations
+from annotator.storage.schema import (
+    APPLICATION_ID,
+    BULK_TRIGGERS,
+    BULK_UPKEEP,
+    known_migration_names,
+    migrations,
+)
 
 BUSY_TIMEOUT_S = 10.0
 
@@ -576,18 +582,19 @@ class Project:
                 "INSERT INTO documents (id, text, title, source, meta, text_hash, length) VALUES (?,?,?,?,?,?,?)",
                 [(doc_id, doc.text, doc.title, doc.source, json.dumps(doc.meta, ensure_ascii=False), doc.text_hash,
                   len(doc.text)) for doc_id, doc in zip(ids, fresh)])
-            rows: list[tuple[Any, ...]] = []
-            for doc_id, doc in zip(ids, fresh):
-                annotator = doc.annotator or self.annotator
-                if any(d.holder for d in doc.spans):
-                    self._insert_drafts(doc_id, doc.spans, status=span_status, origin=origin, annotator=annotator)
-                    continue
-                span_annotator = annotator if span_status != "suggested" else None
-                rows.extend((doc_id, d.start, d.end, d.layer, d.label, d.target, None, d.origin or origin, d.score,
-                             d.cue, span_status, span_annotator) for d in doc.spans)
-            self.conn.executemany(
-                "INSERT INTO spans (doc_id, start, \"end\", layer, label, target, holder_span_id, origin, score, cue, status, annotator)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            with self._bulk_load():
+                rows: list[tuple[Any, ...]] = []
+                for doc_id, doc in zip(ids, fresh):
+                    annotator = doc.annotator or self.annotator
+                    if any(d.holder for d in doc.spans):
+                        self._insert_drafts(doc_id, doc.spans, status=span_status, origin=origin, annotator=annotator)
+                        continue
+                    span_annotator = annotator if span_status != "suggested" else None
+                    rows.extend((doc_id, d.start, d.end, d.layer, d.label, d.target, None, d.origin or origin, d.score,
+                                 d.cue, span_status, span_annotator) for d in doc.spans)
+                self.conn.executemany(
+                    "INSERT INTO spans (doc_id, start, \"end\", layer, label, target, holder_span_id, origin, score, cue,"
+                    " status, annotator) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             self.conn.executemany(
                 "INSERT INTO doc_status (doc_id, annotator, status) VALUES (?, ?, ?)",
                 [(doc_id, doc.annotator or self.annotator, doc.status) for doc_id, doc in zip(ids, fresh)
@@ -600,6 +607,41 @@ class Project:
                 self.conn.execute("INSERT INTO import_run_docs (run_id, first_doc_id, last_doc_id) VALUES (?, ?, ?)",
                                   (import_run, ids[0], ids[-1]))
         return ids, duplicates
+
+    @contextmanager
+    def _bulk_load(self) -> Iterator[None]:
+        """Spans inserted in the block (all of them for documents new in this
+        transaction) skip the per-row upkeep of their insert triggers, done once
+        for all of them as the block ends (see ``schema.BULK_TRIGGERS``). Call it
+        inside a write: the triggers are dropped and created again within it."""
+        saved = self.conn.execute(
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({','.join('?' * len(BULK_TRIGGERS))})",
+            BULK_TRIGGERS).fetchall()
+        after = self.conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0]
+        for name, _sql in saved:
+            self.conn.execute(f"DROP TRIGGER {name}")
+        try:
+            yield
+            args = {"after": after}
+            beyond = self.conn.execute(BULK_UPKEEP["bounds"], args).fetchone()[0]
+            if beyond:
+                raise sqlite3.IntegrityError(f"span end beyond the end of the text ({beyond} span(s))")
+            self.conn.execute(BULK_UPKEEP["doc_stats"], args)
+            self.conn.execute(BULK_UPKEEP["labels"], args)
+            if self.conn.execute(BULK_UPKEEP["memory"], args).rowcount > 0:
+                self.conn.execute(BULK_UPKEEP["memory_strings"], args)
+                self.conn.execute(BULK_UPKEEP["memory_generation"])
+        finally:
+            # On an error the enclosing savepoint is rolled back (triggers
+            # included); creating them here too keeps the schema whole even for a
+            # caller that would go on in the same transaction.
+            if self.conn.in_transaction:
+                present = {r[0] for r in self.conn.execute(
+                    f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN ({','.join('?' * len(saved))})",
+                    [name for name, _sql in saved])}
+                for name, sql in saved:
+                    if name not in present:
+                        self.conn.execute(sql)
 
     def known_text_hashes(self, hashes: Sequence[str]) -> set[str]:
         """Which of ``hashes`` belong to documents of the project."""

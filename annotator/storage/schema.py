@@ -513,5 +513,51 @@ def m007_memory_strings(db: Database) -> None:
         db.execute(sql)
 
 
+#: Insert triggers whose per-row upkeep a bulk load does set-wise instead: an
+#: import batch stores thousands of spans in one statement, and these triggers
+#: (the bound check, document counters, label counts, decision memory) cost over
+#: three times the insert itself, even when a WHEN clause stops them early.
+#: ``Project.add_documents`` drops them inside its own savepoint, inserts, runs
+#: ``BULK_UPKEEP`` over the new rows and creates them again from their stored SQL
+#: before the savepoint ends: no other connection ever sees them missing (a
+#: failure rolls the savepoint back, triggers included).
+BULK_TRIGGERS = ("spans_within_text_insert", "spans_stats_insert", "stats_labels_insert", "memory_span_insert",
+                 "memory_strings_insert")
+
+#: The upkeep of ``BULK_TRIGGERS`` for every span with an id above ``:after``
+#: (all of them in documents new in the same transaction), set-wise.
+#: NOT INDEXED keeps each statement on a rowid range of the new rows: an index on
+#: status or doc_id would have it visit every span of the project, every batch.
+BULK_UPKEEP = {
+    "bounds": """SELECT count(*) FROM spans AS s NOT INDEXED JOIN documents d ON d.id = s.doc_id
+                 WHERE s.id > :after AND s."end" > d.length""",
+    "doc_stats": """UPDATE doc_stats SET
+               n_accepted = n_accepted + c.accepted,
+               n_suggested = n_suggested + c.suggested,
+               n_rejected = n_rejected + c.rejected,
+               last_edit = coalesce(c.last_edit, doc_stats.last_edit)
+             FROM (SELECT doc_id, sum(status = 'accepted') AS accepted, sum(status = 'suggested') AS suggested,
+                          sum(status = 'rejected') AS rejected,
+                          max(CASE WHEN origin = 'human' OR status != 'suggested' THEN updated_at END) AS last_edit
+                   FROM spans NOT INDEXED WHERE id > :after GROUP BY doc_id) AS c
+             WHERE doc_stats.doc_id = c.doc_id""",
+    "labels": """INSERT INTO stats_labels (layer, label, target, n)
+             SELECT layer, label, coalesce(target, ''), count(*) FROM spans NOT INDEXED
+             WHERE id > :after AND status = 'accepted' GROUP BY 1, 2, 3
+             ON CONFLICT (layer, label, target) DO UPDATE SET n = n + excluded.n""",
+    "memory": """INSERT INTO memory (span_id, doc_id, text, label, verdict)
+             SELECT s.id, s.doc_id, substr(d.text, s.start + 1, s."end" - s.start), s.label, s.status = 'accepted'
+             FROM spans AS s NOT INDEXED JOIN documents d ON d.id = s.doc_id
+             WHERE s.id > :after AND s.layer = 'entity' AND s.status != 'suggested'""",
+    # The new spans belong to new documents: their articles simply add up.
+    "memory_strings": """INSERT INTO memory_strings (text, label, verdict, articles, gen)
+             SELECT text, label, verdict, count(DISTINCT doc_id), (SELECT generation FROM memory_state WHERE id = 1)
+             FROM memory NOT INDEXED WHERE span_id > :after GROUP BY text, label, verdict
+             ON CONFLICT (text, label, verdict) DO UPDATE SET articles = articles + excluded.articles,
+               gen = excluded.gen""",
+    "memory_generation": "UPDATE memory_state SET generation = generation + 1",
+}
+
+
 def known_migration_names() -> list[str]:
     return [m.name for m in migrations._migrations]
