@@ -22,25 +22,7 @@ from annotator.core.text import text_hash
 from annotator.services.importing import ImportCancelled, import_paths
 from annotator.storage import NewDocument, open_project
 from annotator.storage import project as project_module
-
-DECIDER = textwrap.dedent("""
-    import json, sys, time
-    from annotator.core.model import Span
-    from annotator.storage import open_project
-    path, stop_file = sys.argv[1], sys.argv[2]
-    import os
-    with open_project(path, annotator="ana") as project:
-        i = 0
-        while not os.path.exists(stop_file) or i < 20:
-            doc_id = 1 + i % 4
-            running = project.conn.execute("SELECT count(*) FROM import_runs WHERE state = 'running'").fetchone()[0]
-            start = time.perf_counter()
-            span = project.add_span(doc_id, Span(0, 4, "GPE", status="accepted"))
-            wait = time.perf_counter() - start
-            print(json.dumps({"id": span.id, "wait": wait, "during_import": bool(running)}), flush=True)
-            i += 1
-            time.sleep(0.01)
-""")
+from tests.reliability.deciding import Decider, check_kept, seed
 
 
 def _articles(path, n, *, spans=20, bad_line=None, tag="a"):
@@ -70,33 +52,22 @@ def _seed(path, n=4):
 
 def test_import_beside_a_deciding_process_loses_no_decision(tmp_path):
     path = tmp_path / "p.db"
-    _seed(path)
+    seed(path, docs=40, suggestions=25)
     source = _articles(tmp_path / "big.jsonl", 2500)
-    script = tmp_path / "decider.py"
-    script.write_text(DECIDER)
     stop = tmp_path / "stop"
+    decider = Decider(path, stop=stop, least=20, pace=0.02)
     importer = subprocess.Popen([sys.executable, "-m", "annotator", "import", str(source), "--project", str(path)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    decider = subprocess.Popen([sys.executable, str(script), str(path), str(stop)], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
     _out, err = importer.communicate(timeout=600)
     stop.touch()
-    out, derr = decider.communicate(timeout=300)
+    decisions = decider.finish(timeout=300)
     assert importer.returncode == 0, err
-    assert decider.returncode == 0, derr
-    assert "Traceback" not in err + derr
-    decisions = [json.loads(line) for line in out.splitlines()]
-    ids = [d["id"] for d in decisions]
+    assert "Traceback" not in err
     during = [d for d in decisions if d["during_import"]]
     assert during, "no decision was made while the import ran"
+    assert check_kept(path, decisions) == 0  # each in the file, once, in the order made
     with open_project(path) as project:
-        assert project.document_count() == 4 + 2500
-        stored = [r[0] for r in project.conn.execute(
-            "SELECT id FROM spans WHERE annotator = 'ana' AND status = 'accepted' ORDER BY id")]
-        assert stored == sorted(ids) and len(set(ids)) == len(ids)
-        logged = [r[0] for r in project.conn.execute(
-            "SELECT span_id FROM events WHERE action = 'span.add' AND annotator = 'ana' ORDER BY id")]
-        assert logged == ids  # in the order they were made
+        assert project.document_count() == 40 + 2500
         assert project.conn.execute("SELECT state FROM import_runs").fetchall() == [("done",)]
         assert project.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     waits = sorted(d["wait"] for d in during)
@@ -229,3 +200,4 @@ def test_busy_error_names_this_process_import_or_stays_neutral(tmp_path, monkeyp
     finally:
         holder.kill()
         holder.wait()
+

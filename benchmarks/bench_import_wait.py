@@ -1,0 +1,159 @@
+"""Benchmark: how long a window's decision waits while ``annotator import`` runs.
+
+Generates a JSONL file of ``--records`` articles (default 150,000) in our format
+with :func:`bench_import.generate`: short news items of ``--spans`` entities
+(default 8: about 750 characters, a paragraph or two, the size of a wire brief),
+every entity with its offsets and text. Then, in the same run, on one project:
+
+- ``baseline``: a second process (its own connection, deciding through the
+  window's :class:`~annotator.services.session.AnnotationSession`, see
+  ``tests/reliability/deciding.py``) accepts or rejects suggestions, one decision
+  every ``--pace`` seconds (default 0.05), with no import running;
+- ``import``: the same while the real CLI (``python -m annotator import``, a
+  subprocess) imports the file into that project.
+
+Each decision's time is the wall time of the call that writes it, its commit
+included (what a key press waits for). It prints the median, 95th and 99th
+percentile and the max for both, their ratio to the baseline, the import's
+duration and rate, the load average, and counts every decision in the file
+afterwards ("lost: 0", or it fails).
+
+``--batch-log FILE`` runs the importer with its batches timed (start, seconds
+holding the write lock, articles) into FILE as JSON lines, and lists the
+batches beside the slowest decisions.
+
+Run: ``python benchmarks/bench_import_wait.py [--records 150000] [--spans 8] [--pace 0.05]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_import import generate  # noqa: E402
+
+from tests.reliability.deciding import Decider, check_kept, seed  # noqa: E402
+
+#: The importer with each batch's hold of the write lock logged (the real CLI otherwise).
+TIMED_IMPORT = textwrap.dedent("""
+    import json, sys, time
+    from annotator.services import importing
+    from annotator.storage.project import Project
+    log = open(sys.argv[1], "a", buffering=1)
+    store, retry, commit = importing._store_batch, Project._with_busy_retry, [0.0]
+    def timed_commit(self, fn):
+        start = time.perf_counter()
+        try:
+            return retry(self, fn)
+        finally:
+            commit[0] = time.perf_counter() - start
+    Project._with_busy_retry = timed_commit
+    def timed(project, batch, **kw):
+        start = time.time()
+        seconds = store(project, batch, **kw)
+        log.write(json.dumps({"at": start, "seconds": seconds, "commit": commit[0], "articles": len(batch)}) + "\\n")
+        return seconds
+    importing._store_batch = timed
+    from annotator.__main__ import main
+    main(sys.argv[2:])
+""")
+
+
+def _load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _figures(waits: list[float]) -> dict[str, float]:
+    waits = sorted(waits)
+    q = statistics.quantiles(waits, n=100, method="inclusive") if len(waits) > 1 else waits * 99
+    return {"median": statistics.median(waits), "p95": q[94], "p99": q[98], "max": waits[-1]}
+
+
+def _line(name: str, waits: list[float], base: dict[str, float] | None = None) -> str:
+    f = _figures(waits)
+    text = f"{name:9} {len(waits):5} decisions  " + "  ".join(f"{k} {v * 1000:6.1f} ms" for k, v in f.items())
+    if base:
+        text += "   vs baseline: " + "  ".join(f"{k} {v / base[k]:.1f}x" for k, v in f.items())
+    return text
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=150_000)
+    parser.add_argument("--spans", type=int, default=8)
+    parser.add_argument("--pace", type=float, default=0.05, help="seconds between two decisions")
+    parser.add_argument("--baseline", type=int, default=300, help="decisions made with no import running")
+    parser.add_argument("--batch-log", type=Path, help="log the importer's batches into this file")
+    parser.add_argument("--decisions", type=Path, help="write every decision (JSON lines) into this file")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        source = tmpdir / "articles.jsonl"
+        generate(source, articles=args.records, spans=args.spans)
+        size_mb = source.stat().st_size / 1e6
+        project = tmpdir / "project.db"
+        seed(project, docs=800, suggestions=25)  # 20,000 decisions: enough for 15 minutes at 20 a second
+        print(f"{args.records:,} records x {args.spans} entity spans ({size_mb:.0f} MB of JSONL); "
+              f"a decision every {args.pace * 1000:.0f} ms")
+
+        print(f"baseline: {_load()}")
+        baseline = Decider(project, count=args.baseline, pace=args.pace).finish()
+
+        stop = tmpdir / "stop"
+        decider = Decider(project, stop=stop, least=20, pace=args.pace)
+        load_before = _load()
+        command = ["-m", "annotator"]
+        if args.batch_log:
+            args.batch_log.unlink(missing_ok=True)
+            command = ["-c", TIMED_IMPORT, str(args.batch_log)]
+        started = time.perf_counter()
+        importer = subprocess.run([sys.executable, *command, "import", str(source), "--project", str(project)],
+                                  capture_output=True, text=True)
+        seconds = time.perf_counter() - started
+        load_after = _load()
+        stop.touch()
+        beside = decider.finish()
+        assert importer.returncode == 0, importer.stderr[-3000:]
+
+        lost = check_kept(project, baseline + beside)
+        if args.decisions:
+            args.decisions.write_text("".join(json.dumps(d) + "\n" for d in baseline + beside))
+        during = [d for d in beside if d["during_import"]]
+        base = _figures([d["wait"] for d in baseline])
+        print(f"import: {seconds:.1f} s, {args.records / seconds:,.0f} records/s "
+              f"(at its start {load_before}; at its end {load_after})")
+        print(_line("baseline", [d["wait"] for d in baseline]))
+        print(_line("import", [d["wait"] for d in during], base))
+        print(f"lost: {lost}")
+        if args.batch_log:
+            _explain(args.batch_log, during)
+
+
+def _explain(log: Path, decisions: list[dict]) -> None:
+    """The batches around each of the slowest decisions."""
+    batches = [json.loads(line) for line in log.read_text().splitlines()]
+    held = sorted(b["seconds"] for b in batches)
+    print(f"{len(batches)} batches: lock held median {statistics.median(held) * 1000:.0f} ms, "
+          f"max {held[-1] * 1000:.0f} ms; sizes {min(b['articles'] for b in batches)}-"
+          f"{max(b['articles'] for b in batches)} articles")
+    for d in sorted(decisions, key=lambda d: -d["wait"])[:5]:
+        end = d["at"] + d["wait"]
+        near = [b for b in batches if b["at"] < end and b["at"] + b["seconds"] > d["at"] - 0.1]
+        print(f"decision of {d['wait'] * 1000:.0f} ms ({d['lock'] * 1000:.0f} ms waiting for the lock) beside batches "
+              + ", ".join(f"[{(b['at'] - d['at']) * 1000:+.0f} ms, held {b['seconds'] * 1000:.0f} ms "
+                          f"(commit {b['commit'] * 1000:.0f}), {b['articles']} articles]" for b in near))
+
+
+if __name__ == "__main__":
+    main()

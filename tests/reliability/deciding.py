@@ -1,0 +1,149 @@
+"""A person deciding in another process, at a steady pace, through the window's service.
+
+Used by ``test_import_beside_decisions.py`` and ``benchmarks/bench_import_wait.py``.
+:func:`seed` makes a project whose articles carry suggestions; :class:`Decider`
+runs this file as a child process (its own connection, like a window), which
+opens each article in an :class:`~annotator.services.session.AnnotationSession`
+and accepts (every fifth: rejects) its suggestions one decision at a time, one
+every ``pace`` seconds, timing each ``session.run(command)`` (the write, its
+commit and the cache update, what a key press waits for). It prints one JSON
+line per decision and stops when the stop file exists (after at least
+``least`` decisions) or after ``count`` decisions. :func:`check_kept` counts
+them in the file afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DECIDER_ANNOTATOR = "ana"
+SUGGESTER = "seed"
+
+
+def _seed_text(i: int, words: int) -> str:
+    names = ["Kyiv", "Lviv", "Warsaw", "Berlin", "Paris", "Odesa"]
+    return f"Report {i}: " + " and ".join(names[j % len(names)] for j in range(words)) + "."
+
+
+def seed(path: Path, *, docs: int = 40, suggestions: int = 25) -> None:
+    """A new project of ``docs`` articles with ``suggestions`` pending entity
+    suggestions each (``docs * suggestions`` decisions can be made)."""
+    from annotator.core.model import SpanDraft
+    from annotator.core.text import text_hash
+    from annotator.storage import NewDocument, open_project
+
+    texts = [_seed_text(i, suggestions) for i in range(docs)]
+    with open_project(path, create=True) as project:
+        ids, _ = project.add_documents([NewDocument(t, f"seed {i}", text_hash(t)) for i, t in enumerate(texts)])
+        batch = []
+        for doc_id, text in zip(ids, texts):
+            drafts, pos = [], text.index(": ") + 2
+            for _ in range(suggestions):
+                end = min(e for e in (text.find(" ", pos), text.find(".", pos)) if e > 0)
+                drafts.append(SpanDraft(pos, end, "GPE"))
+                pos = end + len(" and ")
+            batch.append((doc_id, drafts))
+        project.store_suggestion_batch(SUGGESTER, batch)
+
+
+class Decider:
+    """This file running as a child process; :meth:`finish` returns its decisions."""
+
+    def __init__(self, path: Path, *, stop: Path | None = None, least: int = 20, count: int | None = None,
+                 pace: float = 0.05) -> None:
+        args = [sys.executable, __file__, str(path), "--least", str(least), "--pace", str(pace)]
+        if stop is not None:
+            args += ["--stop", str(stop)]
+        if count is not None:
+            args += ["--count", str(count)]
+        env = dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2]) + os.pathsep
+                   + os.environ.get("PYTHONPATH", ""))
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        ready = self.proc.stdout.readline()  # after the imports, before the first decision
+        if ready.strip() != "ready":
+            self.proc.kill()
+            raise AssertionError(f"the decider did not start: {ready}{self.proc.stderr.read()[-3000:]}")
+
+    def finish(self, timeout: float = 600) -> list[dict]:
+        out, err = self.proc.communicate(timeout=timeout)
+        assert self.proc.returncode == 0 and "Traceback" not in err, err[-3000:]
+        return [json.loads(line) for line in out.splitlines()]
+
+
+def check_kept(path: Path, decisions: list[dict]) -> int:
+    """Every decision is in the file, once, in the order it was made: the span has
+    the status decided and the events log holds each, in order. Returns how many
+    are missing (0), raising AssertionError with the details otherwise."""
+    from annotator.storage import open_project
+
+    with open_project(path) as project:
+        logged = [r[0] for r in project.conn.execute(
+            "SELECT span_id FROM events WHERE annotator = ? AND action IN ('span.accept', 'span.reject') ORDER BY id",
+            (DECIDER_ANNOTATOR,))]
+        status = dict(project.conn.execute(
+            "SELECT id, status FROM spans WHERE annotator = ? OR id IN (SELECT span_id FROM events WHERE annotator = ?)",
+            (DECIDER_ANNOTATOR, DECIDER_ANNOTATOR)).fetchall())
+    made = [d["span"] for d in decisions]
+    lost = [d for d in decisions if status.get(d["span"]) != d["status"]]
+    assert not lost and logged == made, (
+        f"{len(lost)} decision(s) lost of {len(decisions)}, {len(logged)} logged; first lost: {lost[:3]}")
+    return len(lost)
+
+
+def _main() -> None:
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("path")
+    parser.add_argument("--stop", help="stop once this file exists")
+    parser.add_argument("--least", type=int, default=20)
+    parser.add_argument("--count", type=int)
+    parser.add_argument("--pace", type=float, default=0.05)
+    args = parser.parse_args()
+
+    from annotator.services.session import AnnotationSession
+    from annotator.storage import open_project
+
+    with open_project(args.path, annotator=DECIDER_ANNOTATOR) as project:
+        session = AnnotationSession(project)
+        take_lock, locked = project._begin_immediate, [0.0]
+
+        def timed_lock() -> None:  # how much of a decision's time is the wait for the write lock
+            start = time.perf_counter()
+            take_lock()
+            locked[0] += time.perf_counter() - start
+
+        project._begin_immediate = timed_lock
+        doc_ids = project.all_doc_ids()
+        print("ready", flush=True)
+        made, next_at = 0, time.monotonic()
+        for doc_id in doc_ids:
+            session.load(doc_id)
+            for span in [s for s in session.spans() if s.status == "suggested"]:
+                if args.count is not None and made >= args.count:
+                    return
+                if made >= args.least and (args.count is None and (args.stop is None or os.path.exists(args.stop))):
+                    return
+                running = project.conn.execute(
+                    "SELECT count(*) FROM import_runs WHERE state = 'running'").fetchone()[0]
+                status = "rejected" if made % 5 == 4 else "accepted"
+                command = session.reject(span) if status == "rejected" else session.accept(span)
+                locked[0] = 0.0
+                at, start = time.time(), time.perf_counter()
+                session.run(command)
+                wait = time.perf_counter() - start
+                print(json.dumps({"span": span.id, "status": status, "wait": wait, "lock": locked[0], "during_import": bool(running),
+                                  "at": at}), flush=True)
+                made += 1
+                next_at = max(next_at + args.pace, time.monotonic())  # no burst after a long wait
+                time.sleep(max(0.0, next_at - time.monotonic()))
+        print("the seeded suggestions ran out", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    _main()
