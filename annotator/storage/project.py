@@ -36,6 +36,18 @@ from annotator.storage.schema import (
 
 BUSY_TIMEOUT_S = 10.0
 
+#: A writer waiting for the lock tries again every millisecond for this long (an
+#: import leaves gaps of only a few milliseconds between its batches), then every
+#: ``LOCK_POLL_SLOW_S`` (the lock is held by something long: it does not spin).
+LOCK_POLL_FAST_FOR_S = 0.5
+LOCK_POLL_FAST_S = 0.001
+LOCK_POLL_SLOW_S = 0.004
+
+
+def lock_poll_pause(waited: float) -> float:
+    """How long a writer that has waited ``waited`` seconds for the lock sleeps before trying again."""
+    return LOCK_POLL_FAST_S if waited < LOCK_POLL_FAST_FOR_S else LOCK_POLL_SLOW_S
+
 #: A decision takes the span over for the person who made it, except a span of the
 #: reviewed layer, which stays in that layer (the events log names the reviewer).
 _KEEP_REVIEWED = f"CASE WHEN annotator = '{ADJUDICATED}' THEN annotator ELSE ? END"
@@ -369,8 +381,7 @@ class Project:
         decision gets the lock in the first gap between two batches.
         """
         timeout = BUSY_TIMEOUT_S if self.lock_timeout is None else self.lock_timeout
-        deadline = time.monotonic() + timeout
-        pause = 0.001
+        started = time.monotonic()
         self.conn.execute("PRAGMA busy_timeout = 0")
         try:
             while True:
@@ -380,10 +391,10 @@ class Project:
                 except sqlite3.OperationalError as exc:
                     if "locked" not in str(exc) and "busy" not in str(exc):
                         raise
-                if time.monotonic() > deadline:
+                waited = time.monotonic() - started
+                if waited > timeout:
                     raise self._busy_error(timeout)
-                time.sleep(pause)
-                pause = min(pause * 1.5, 0.004)
+                time.sleep(lock_poll_pause(waited))
         finally:
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
 

@@ -201,3 +201,36 @@ def test_busy_error_names_this_process_import_or_stays_neutral(tmp_path, monkeyp
         holder.kill()
         holder.wait()
 
+
+def test_a_waiting_write_tries_every_millisecond_then_slows_down(tmp_path, monkeypatch):
+    """The gaps between an import's batches last a few milliseconds: a writer that
+    polls every 4 ms misses several in a row (a decision then waits 150-250 ms
+    beside a large import); polling every millisecond it gets in at the next one.
+    A lock held long is polled less often."""
+    import threading
+
+    path = tmp_path / "p.db"
+    _seed(path)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.8, lambda: holder.execute("COMMIT"))
+    pauses: list[tuple[float, float]] = []
+    real_sleep = time.sleep
+
+    def sleep(seconds: float) -> None:
+        pauses.append((time.monotonic(), seconds))
+        real_sleep(seconds)
+
+    with open_project(path) as window:
+        monkeypatch.setattr(time, "sleep", sleep)
+        release.start()
+        window.set_doc_status(1, "done")
+        monkeypatch.undo()
+        assert window.doc_status(1) == "done"
+    release.join()
+    holder.close()
+    first = pauses[0][0]
+    early = [s for at, s in pauses if at - first < 0.45]
+    late = [s for at, s in pauses if at - first > 0.55]
+    assert len(early) > 20 and max(early) <= 0.001
+    assert late and min(late) > 0.001
