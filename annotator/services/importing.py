@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ BATCH_LOCK_SECONDS = 0.04
 FIRST_BATCH = 32
 MIN_BATCH = 8
 MAX_BATCH = 2000
+#: How many batches back the batch size looks for the slowest cost per article.
+SIZE_MEMORY = 4
 
 
 @dataclass
@@ -167,6 +170,7 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
     report_rows: list[dict[str, object]] = []
     span_status = "suggested" if as_suggestions else "accepted"
     batch_size = FIRST_BATCH
+    recent: deque[float] = deque(maxlen=SIZE_MEMORY)
     previous_activity = project.activity
     for path in files:
         fmt = detect_format(path)
@@ -212,7 +216,7 @@ def import_paths(project: Project, paths: Iterable[str | Path], *, encoding: str
                     if len(batch) >= batch_size:
                         seconds = _store_batch(project, batch, run=run, path=path, span_status=span_status,
                                                skip_invalid=skip_invalid, summary=summary, report_rows=report_rows)
-                        batch_size = _next_batch_size(batch_size, seconds)
+                        batch_size = _next_batch_size(batch_size, seconds, recent)
                         batch = []
                 if batch:
                     _store_batch(project, batch, run=run, path=path, span_status=span_status,
@@ -312,9 +316,18 @@ def _check_free_space(project: Project, path: Path, size: int) -> None:
                        action=f"import {path.name}", path=path)
 
 
-def _next_batch_size(size: int, seconds: float) -> int:
-    """Aim each batch's hold of the write lock at ``BATCH_LOCK_SECONDS``."""
-    wanted = size * BATCH_LOCK_SECONDS / max(seconds, 1e-4)
+def _next_batch_size(size: int, seconds: float, recent: deque[float] | None = None) -> int:
+    """Aim each batch's hold of the write lock at ``BATCH_LOCK_SECONDS``.
+
+    ``recent`` keeps the cost per article of the last few batches; the slowest of
+    them sizes the next, so one batch that ran fast (a moment with a core to
+    itself) does not make the next one twice as long when the machine is busy again.
+    """
+    per_article = max(seconds, 1e-4) / size
+    if recent is not None:
+        recent.append(per_article)
+        per_article = max(recent)
+    wanted = BATCH_LOCK_SECONDS / per_article
     return max(MIN_BATCH, min(MAX_BATCH, int(min(wanted, size * 2))))
 
 

@@ -234,3 +234,26 @@ def test_a_waiting_write_tries_every_millisecond_then_slows_down(tmp_path, monke
     late = [s for at, s in pauses if at - first > 0.55]
     assert len(early) > 20 and max(early) <= 0.001
     assert late and min(late) > 0.001
+
+
+def test_one_fast_batch_does_not_lengthen_the_next_past_what_recent_batches_cost():
+    from collections import deque
+
+    from annotator.services.importing import BATCH_LOCK_SECONDS, SIZE_MEMORY, _next_batch_size
+
+    recent: deque[float] = deque(maxlen=SIZE_MEMORY)
+    per_article = 0.001  # a busy machine: 40 articles hold the lock 40 ms
+    size = int(BATCH_LOCK_SECONDS / per_article)
+    for _ in range(SIZE_MEMORY):
+        size = _next_batch_size(size, size * per_article, recent)
+    assert size == 40
+    # One batch runs four times faster (a moment with a core to itself): the next is
+    # not doubled, since the machine is likely busy again at once.
+    size = _next_batch_size(size, size * per_article / 4, recent)
+    assert size == 40
+    # Fast for as long as the memory reaches: the size grows again, at most doubling.
+    for _ in range(SIZE_MEMORY):
+        size = _next_batch_size(size, size * per_article / 4, recent)
+    assert 40 < size <= 160
+    # A slow batch shrinks the next at once.
+    assert _next_batch_size(size, size * per_article * 2, recent) == int(BATCH_LOCK_SECONDS / (per_article * 2))
