@@ -18,6 +18,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 DECIDER_ANNOTATOR = "ana"
@@ -67,11 +68,17 @@ class Decider:
         if ready.strip() != "ready":
             self.proc.kill()
             raise AssertionError(f"the decider did not start: {ready}{self.proc.stderr.read()[-3000:]}")
+        # Read as it comes: a full pipe would stop the decider at its next print.
+        self.lines: list[str] = []
+        self._reader = threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True)
+        self._reader.start()
 
     def finish(self, timeout: float = 600) -> list[dict]:
-        out, err = self.proc.communicate(timeout=timeout)
+        self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=60)
+        err = self.proc.stderr.read()
         assert self.proc.returncode == 0 and "Traceback" not in err, err[-3000:]
-        return [json.loads(line) for line in out.splitlines()]
+        return [json.loads(line) for line in self.lines]
 
 
 def check_kept(path: Path, decisions: list[dict]) -> int:
