@@ -276,7 +276,16 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     if annotator is not None and not isinstance(annotator, str):
         raise AnnotatorError(Errors.E220, path=path, line=line, field="annotator", value=annotator, expected="a string")
 
-    raws, relations_in_meta = _raw_spans(obj, meta, kind=kind, scheme=scheme, path=path, line=line)
+    entities: list[dict[str, Any]] | None = None
+    raws: list[RawSpan] | None
+    if kind in ("ours", "labelstudio"):
+        entities = _objects(obj, "entities", path=path, line=line)
+        stances = _objects(obj, "stances", path=path, line=line)
+        # Entities alone are first checked as they are (_common_entities).
+        raws = _our_raw_spans(entities, stances) if stances else None
+        relations_in_meta = 0
+    else:
+        raws, relations_in_meta = _raw_spans(obj, meta, kind=kind, scheme=scheme, path=path, line=line)
     if kind == "prodigy":
         answer = obj.get("answer")
         if answer is not None:
@@ -292,7 +301,7 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
                 status = "done"
             elif answer == "ignore" and status is None:
                 status = "skipped"
-    elif kind in ("doccano", "labelstudio") and raws and status is None:
+    elif kind in ("doccano", "labelstudio") and (raws or entities) and status is None:
         status = "done"  # annotated in the other tool: a finished article
 
     for key, value in obj.items():
@@ -303,8 +312,14 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
         _refuse_surrogates(value, field=name, path=path, line=line)
 
     declared = offsets or DEFAULT_UNITS.get(kind, CODEPOINTS)
-    drafts, unit, detected, moved, distinct = _resolve_units(raws, original, declared, path=path, line=line,
-                                                             scheme=scheme)
+    common = _common_entities(entities, original, declared, scheme) if raws is None and entities else None
+    if common is not None:
+        (drafts, distinct), unit, detected, moved = common, declared, False, 0
+    else:
+        if raws is None:
+            raws = _our_raw_spans(entities or [], [])
+        drafts, unit, detected, moved, distinct = _resolve_units(raws, original, declared, path=path, line=line,
+                                                                 scheme=scheme)
     drafts, merged = (drafts, 0) if distinct else _merge_duplicates(drafts)
     suggestions: list[SpanDraft] = []
     if kind == "labelstudio" and obj.get("suggestions"):
@@ -322,6 +337,31 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     return Record(text=text, title=title.strip() or default_title, meta=meta, status=status, annotator=annotator,
                   spans=drafts, path=str(path), line=line, unit=unit, unit_detected=detected, moved=moved,
                   merged=merged, relations_in_meta=relations_in_meta, suggestions=suggestions)
+
+
+def _common_entities(entities: list[dict[str, Any]], original: str, unit: str,
+                     scheme: Scheme | None) -> tuple[list[SpanDraft], bool] | None:
+    """The drafts of entity objects of our shape when every one is the common
+    case (as in :func:`_validate`: integer offsets inside the text that need no
+    conversion in ``unit``, a known label, its text, if given, equal to the
+    text's), and whether no two can be duplicates; None when any is not, for
+    the full checks to handle and name."""
+    index = OffsetIndex(original, unit)
+    if not index.identity:
+        return None
+    length = index.length
+    known = scheme.label_set("entity") if scheme is not None else None
+    drafts: list[SpanDraft] = []
+    offsets: set[tuple[int, int]] = set()
+    for ent in entities:
+        start, end, label, given = ent.get("start"), ent.get("end"), ent.get("label"), ent.get("text")
+        if not (type(start) is int and type(end) is int and 0 <= start < end <= length
+                and type(label) is str and label and (known is None or label in known)
+                and (given is None or given == original[start:end])):
+            return None
+        offsets.add((start, end))
+        drafts.append(_entity_draft(start, end, label))
+    return drafts, len(offsets) == len(drafts)
 
 
 def _resolve_units(raws: list[RawSpan], original: str, declared: str, *, path: Path | str, line: int | None,
@@ -357,8 +397,9 @@ def _validate(raws: list[RawSpan], original: str, unit: str, *, path: Path | str
     entity_offsets: set[tuple[int, int]] = set()
     # The common span (an entity with integer offsets inside the text that need
     # no conversion, a known label, its text, if given, equal to the text's, no
-    # score) is accepted inline; any other span takes the checks below, which
-    # give every error. Every span read adds one draft, so len(drafts) counts them.
+    # score; _common_entities checks the same of objects) is accepted inline; any
+    # other span takes the checks below, which give every error. Every span read
+    # adds one draft, so len(drafts) counts them.
     fast = reader.identity
     length = reader.offsets_index.length
     known = scheme.label_set("entity") if scheme is not None else None
@@ -450,31 +491,39 @@ def _kind(obj: dict[str, Any]) -> str:
     return "ours"
 
 
+def _objects(obj: dict[str, Any], key: str, *, path: Path | str, line: int | None) -> list[dict[str, Any]]:
+    """``obj[key]``: a list of objects (E220 otherwise); missing is empty."""
+    items = _as_list(obj.get(key), field_name=key, path=path, line=line)
+    for item in items:
+        if not isinstance(item, dict):
+            raise AnnotatorError(Errors.E220, path=path, line=line, field=f"{key}[]", value=item, expected="an object")
+    return items
+
+
+def _our_raw_spans(entities: list[dict[str, Any]], stances: list[dict[str, Any]]) -> list[RawSpan]:
+    """The spans of a record of our shape (Label Studio's, flattened, too)."""
+    raws = [RawSpan("entity", ent.get("start"), ent.get("end"), ent.get("label"), ent.get("text"))
+            for ent in entities]
+    for st in stances:
+        holder = st.get("holder")
+        if holder is not None:
+            if not isinstance(holder, dict):
+                holder = [holder]
+            else:
+                holder = [holder.get("start"), holder.get("end")]
+        raws.append(RawSpan("stance", st.get("start"), st.get("end"), st.get("label"), st.get("text"),
+                            st.get("target"), holder))
+    return raws
+
+
 def _raw_spans(obj: dict[str, Any], meta: dict[str, Any], *, kind: str, scheme: Scheme | None,
                path: Path | str, line: int | None) -> tuple[list[RawSpan], int]:
-    """The spans of ``obj`` in its file's unit, and the number of relations kept in meta."""
+    """The spans of ``obj`` (Prodigy or doccano; ours: :func:`_our_raw_spans`) in
+    its file's unit, and the number of relations kept in meta."""
     raws: list[RawSpan] = []
 
     def obj_list(key: str) -> list[dict[str, Any]]:
-        items = _as_list(obj.get(key), field_name=key, path=path, line=line)
-        for item in items:
-            if not isinstance(item, dict):
-                raise AnnotatorError(Errors.E220, path=path, line=line, field=f"{key}[]", value=item, expected="an object")
-        return items
-
-    if kind in ("ours", "labelstudio"):
-        raws = [RawSpan("entity", ent.get("start"), ent.get("end"), ent.get("label"), ent.get("text"))
-                for ent in obj_list("entities")]
-        for st in obj_list("stances"):
-            holder = st.get("holder")
-            if holder is not None:
-                if not isinstance(holder, dict):
-                    holder = [holder]
-                else:
-                    holder = [holder.get("start"), holder.get("end")]
-            raws.append(RawSpan("stance", st.get("start"), st.get("end"), st.get("label"), st.get("text"),
-                                st.get("target"), holder))
-        return raws, 0
+        return _objects(obj, key, path=path, line=line)
 
     if kind == "prodigy":
         target = meta.get("target") if isinstance(meta.get("target"), str) else None
