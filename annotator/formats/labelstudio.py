@@ -46,7 +46,8 @@ def _regions(value: Any) -> list[dict[str, Any]] | None:
 
 def is_min_row(obj: Any) -> bool:
     return isinstance(obj, dict) and "text" in obj and "data" not in obj and any(
-        _regions(v) is not None for k, v in obj.items() if k != "text")
+        _regions(v) is not None for k, v in obj.items()
+        if k != "text" and (isinstance(v, list) or (isinstance(v, str) and v.startswith("[{"))))  # else not regions
 
 
 def _text_field(data: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def _is_int(value: Any) -> bool:
 
 
 def check_text(text: Any, *, path: Path | str, line: int | None) -> str:
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str) or not text or text.isspace():
         raise AnnotatorError(Errors.E205, path=path, line=line)
     try:
         if not text.isascii():  # ASCII holds no lone surrogate
@@ -353,15 +354,22 @@ def _common_entities(entities: list[dict[str, Any]], original: str, unit: str,
     known = scheme.label_set("entity") if scheme is not None else None
     drafts: list[SpanDraft] = []
     offsets: set[tuple[int, int]] = set()
-    for ent in entities:
-        start, end, label, given = ent.get("start"), ent.get("end"), ent.get("label"), ent.get("text")
-        if not (type(start) is int and type(end) is int and 0 <= start < end <= length
-                and type(label) is str and label and (known is None or label in known)
-                and (given is None or given == original[start:end])):
-            return None
-        offsets.add((start, end))
-        drafts.append(_entity_draft(start, end, label))
+    try:
+        for ent in entities:
+            start, end, label = _START_END_LABEL(ent)
+            given = ent.get("text")
+            if not (type(start) is int and type(end) is int and 0 <= start < end <= length
+                    and type(label) is str and label and (known is None or label in known)
+                    and (given is None or given == original[start:end])):
+                return None
+            offsets.add((start, end))
+            drafts.append(_entity_draft(start, end, label))
+    except KeyError:  # a span without start, end or label
+        return None
     return drafts, len(offsets) == len(drafts)
+
+
+_START_END_LABEL = itemgetter("start", "end", "label")
 
 
 def _resolve_units(raws: list[RawSpan], original: str, declared: str, *, path: Path | str, line: int | None,
