@@ -546,7 +546,7 @@ def _raw_spans(obj: dict[str, Any], meta: dict[str, Any], *, kind: str, scheme: 
                         holders[key] = [head.get("start"), head.get("end")]
         for sp in obj_list("spans"):
             label = sp.get("label")
-            if target is not None and (label in stance_labels or scheme is None):
+            if target is not None and (scheme is None or (isinstance(label, str) and label in stance_labels)):
                 key = (sp.get("start"), sp.get("end"), label)
                 holder = holders.get(key) if all(isinstance(k, int | str) for k in key) else None
                 raws.append(RawSpan("stance", sp.get("start"), sp.get("end"), label, sp.get("text"), target,

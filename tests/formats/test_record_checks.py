@@ -86,3 +86,14 @@ def test_an_error_after_a_stance_is_numbered_after_the_entities(scheme):
     with pytest.raises(AnnotatorError) as info:
         _read(scheme, {"start": 36, "end": 40, "label": "GPE"}, stances=[stance])
     assert info.value.code == "E216" and "stance 4 " in info.value.message
+
+
+def test_a_prodigy_stance_task_with_a_list_as_label_gets_a_coded_error(scheme):
+    task = {"text": TEXT, "meta": {"target": "Ukraine joining NATO"},
+            "spans": [{"start": 0, "end": 13, "label": ["FAVOR"]}]}
+    with pytest.raises(AnnotatorError) as info:
+        parse_record(task, path="a.jsonl", line=2, scheme=scheme)
+    assert info.value.code == "E208" and "label" in info.value.message
+    # A rejected task's spans are dropped unread: its text is imported.
+    record = parse_record({**task, "answer": "reject"}, path="a.jsonl", line=2, scheme=scheme)
+    assert record.spans == [] and record.meta["prodigy_rejected_spans"] == 1
