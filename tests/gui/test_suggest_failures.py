@@ -4,6 +4,7 @@ left out with a coded error naming it, and the articles after it get suggestions
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from annotator.gui.app import attach_suggest_ahead
 from tests.failing_pipeline import BAD_DATELINE, SEEN, save_pipeline
@@ -38,6 +39,12 @@ def test_look_ahead_skips_a_failing_article_names_it_and_suggests_the_rest(qtbot
         assert "day is out of range" in message
         assert len(win.status.notices) == 1 and "E308" in win.status.notices[0]
         assert win.status.notice_button.isVisible()
+        qtbot.mouseClick(win.status.notice_button, Qt.MouseButton.LeftButton)  # the log, in full
+        box = win.findChild(QMessageBox, "NoticesDialog")
+        assert box is not None and box.isVisible() and "[E308]" in box.detailedText()
+        box.close()
+        win.activateWindow()
+        qtbot.waitUntil(lambda: QApplication.activeWindow() is win, timeout=5000)
         assert SEEN[BAD_DATELINE] == 1
 
         # Not retried in a loop: a decision (which re-runs the memory on the queue) leaves it alone.
