@@ -97,6 +97,7 @@ def failure_record(project: Project, doc_id: int, exc: BaseException) -> dict[st
         title = None
     name = f"#{doc_id}" + (f" '{title}'" if title else "")
     reason = f"[{exc.code}] {exc.message}" if isinstance(exc, AnnotatorError) else f"{type(exc).__name__}: {exc}"
+    reason = " ".join(reason.split())  # one line, for the status bar and the terminal
     if len(reason) > 300:
         reason = reason[:299] + "…"
     error = AnnotatorError(Errors.E308, doc=name, reason=reason.rstrip("."))
