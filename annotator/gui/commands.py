@@ -74,6 +74,16 @@ class DecisionCommand(QUndoCommand):
             return
         self._run(self.command.undo)
 
+    def _run(self, step: Callable[[], Change]) -> None:
+        try:
+            change = step()
+        except Exception as exc:  # Qt would drop it silently
+            if self._on_error is None:
+                raise
+            self._on_error(exc)
+            return
+        self._apply(change)
+
 
 class _UndoStep(Command):
     """The undo of a written decision, as a step that can wait in :class:`PendingDecisions`."""
@@ -88,16 +98,6 @@ class _UndoStep(Command):
 
     def undo(self) -> Change:
         return self.command.do()
-
-    def _run(self, step: Callable[[], Change]) -> None:
-        try:
-            change = step()
-        except Exception as exc:  # Qt would drop it silently
-            if self._on_error is None:
-                raise
-            self._on_error(exc)
-            return
-        self._apply(change)
 
 
 #: Codes of a write that can succeed when tried again: the project was busy, the
@@ -156,10 +156,6 @@ class PendingDecisions(QObject):
         if not self._timer.isActive():
             self._timer.start()
         self.changed.emit(len(self._queue), str(reason) if reason is not None else self._reason)
-
-    def waiting(self, command: Command) -> bool:
-        """Whether ``command`` still waits to be written."""
-        return any(c is command for c in self._queue)
 
     def was_dropped(self, command: Command) -> bool:
         return command in self._dropped
