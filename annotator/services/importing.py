@@ -41,6 +41,9 @@ MIN_BATCH = 8
 MAX_BATCH = 2000
 #: How many batches back the batch size looks for the slowest cost per article.
 SIZE_MEMORY = 4
+#: How long the write lock stays free between two batches at least: a writer
+#: waiting for it tries every millisecond (``lock_poll_pause`` in storage).
+BATCH_GAP_SECONDS = 0.002
 
 
 @dataclass
@@ -256,6 +259,8 @@ class _Run:
 
     source: str
     id: int | None = None
+    #: When the last batch let go of the write lock (``time.perf_counter``).
+    released: float = float("-inf")
 
 
 #: Records read while checking a file are kept for storing it (instead of reading
@@ -336,6 +341,11 @@ def _store_batch(project: Project, batch: list[tuple[int | None, NewDocument, Re
                  report_rows: list[dict[str, object]]) -> float:
     """Commit one batch; returns how long it held the write lock. A batch the
     database refuses is stored again record by record to name the bad one."""
+    # Leave the lock free a moment between two batches, even when the records are
+    # ready at once (kept from the check), so a writer waiting for it gets in.
+    pause = run.released + BATCH_GAP_SECONDS - time.perf_counter()
+    if pause > 0:
+        time.sleep(pause)
     start = time.perf_counter()
     started = run.id
     try:
@@ -357,8 +367,10 @@ def _store_batch(project: Project, batch: list[tuple[int | None, NewDocument, Re
                 summary.invalid += 1
                 summary.errors.append(error)
                 report_rows.append(error.to_dict())
+        run.released = time.perf_counter()
         return seconds
-    return time.perf_counter() - start
+    run.released = time.perf_counter()
+    return run.released - start
 
 
 def _add(project: Project, batch: list[tuple[int | None, NewDocument, Record]], *, run: _Run, span_status: str,

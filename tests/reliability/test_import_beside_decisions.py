@@ -52,7 +52,7 @@ def _seed(path, n=4):
 
 def test_import_beside_a_deciding_process_loses_no_decision(tmp_path):
     path = tmp_path / "p.db"
-    seed(path, docs=40, suggestions=25)
+    seed(path, docs=200, suggestions=25)  # 5,000 decisions: enough for 100 s at one every 20 ms
     source = _articles(tmp_path / "big.jsonl", 2500)
     stop = tmp_path / "stop"
     decider = Decider(path, stop=stop, least=20, pace=0.02)
@@ -67,7 +67,7 @@ def test_import_beside_a_deciding_process_loses_no_decision(tmp_path):
     assert during, "no decision was made while the import ran"
     assert check_kept(path, decisions) == 0  # each in the file, once, in the order made
     with open_project(path) as project:
-        assert project.document_count() == 40 + 2500
+        assert project.document_count() == 200 + 2500
         assert project.conn.execute("SELECT state FROM import_runs").fetchall() == [("done",)]
         assert project.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     waits = sorted(d["wait"] for d in during)
@@ -257,3 +257,38 @@ def test_one_fast_batch_does_not_lengthen_the_next_past_what_recent_batches_cost
     assert 40 < size <= 160
     # A slow batch shrinks the next at once.
     assert _next_batch_size(size, size * per_article * 2, recent) == int(BATCH_LOCK_SECONDS / (per_article * 2))
+
+
+def test_the_write_lock_stays_free_a_moment_between_two_batches(tmp_path):
+    """The records of a file are kept from its check, so the next batch is ready at
+    once: without a pause the import took the lock back within half a millisecond,
+    and a decision polling every millisecond missed gap after gap (170 ms waits
+    beside 2,500 articles)."""
+    from annotator.services.importing import BATCH_GAP_SECONDS
+
+    path = tmp_path / "p.db"
+    _seed(path)
+    source = _articles(tmp_path / "a.jsonl", 400, spans=20)
+    taken: list[float] = []
+    stored: list[float] = []
+    with open_project(path) as project:
+        take_lock, add = project._begin_immediate, project.add_documents
+
+        def timed_take_lock() -> None:
+            take_lock()
+            taken.append(time.perf_counter())
+
+        def timed_add(*args, **kwargs):
+            try:
+                return add(*args, **kwargs)
+            finally:
+                stored.append(time.perf_counter())  # the batch's commit comes after this
+
+        project._begin_immediate = timed_take_lock
+        project.add_documents = timed_add
+        summary = import_paths(project, [source])
+    assert summary.imported == 400 and len(stored) >= 3
+    # Each batch's rows, then the lock taken again for the next batch (the last
+    # taking is the run's end, not a batch).
+    for done, next_taken in zip(stored[:-1], taken[1:len(stored)]):
+        assert next_taken - done >= BATCH_GAP_SECONDS
