@@ -138,7 +138,7 @@ def main() -> None:
                 leftover.unlink()
         raw, raw_cpu = min(r[0] for r in raws), min(r[1] for r in raws)
         ours, ours_cpu = min(r[0] for r in runs), min(r[1] for r in runs)
-        parse_cpu, json_cpu, parsed = parse_cost(source)
+        parse_cpu, json_cpu, parsed = parse_cost(source, repeats=max(1, args.repeat))
     # On a shared machine the wall clock includes waiting for a core; CPU time
     # (this process only: SQLite runs in it) is the steadier figure.
     print(f"{args.articles:,} articles x {args.spans} spans ({size_mb:.1f} MB of JSONL), best of {args.repeat} runs")
