@@ -119,9 +119,10 @@ _JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 
 def _json_depth_ok(raw: str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Cheap pre-check so hostile nesting never reaches the parser: string
-    literals are cut out and only the brackets left are walked (both in C but
-    for the bracket loop, which is as long as the record's structure, not its text)."""
+    """Whether a JSON text nests at most ``limit`` deep, read from the text alone:
+    string literals are cut out and only the brackets left are walked (both in
+    C but for the bracket loop, which is as long as the record's structure, not
+    its text). Also right for text that does not parse."""
     depth = 0
     for match in _JSON_BRACKET.finditer(_JSON_STRING.sub("", raw)):
         if match.group() in "[{":
@@ -133,16 +134,45 @@ def _json_depth_ok(raw: str, limit: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
+def _value_depth_ok(value: object, opening: int, limit: int = MAX_JSON_DEPTH) -> bool | None:
+    """Whether a parsed value nests at most ``limit`` deep, when the value can
+    tell: False when it nests deeper (its text does too); True when it holds as
+    many arrays and objects as its text has ``[`` and ``{`` (none is inside a
+    string or under a repeated key that a later one replaced, so the value nests
+    exactly as its text); otherwise None, and only the text can tell."""
+    if type(value) is not dict and type(value) is not list:
+        return None
+    containers = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        containers += 1
+        for child in item.values() if type(item) is dict else item:
+            if type(child) is dict or type(child) is list:
+                stack.append((child, depth + 1))
+    return True if containers == opening else None
+
+
 def _loads(raw: str, *, path: Path, line: int | None) -> object:
-    # No more opening brackets than the limit cannot nest deeper than it.
-    if raw.count("[") + raw.count("{") > MAX_JSON_DEPTH and not _json_depth_ok(raw):
-        raise AnnotatorError(Errors.E219, path=path, line=line, limit=MAX_JSON_DEPTH)
+    # No more opening brackets than the limit cannot nest deeper than it. With
+    # more, hostile nesting stops the parser at Python's recursion limit, and the
+    # depth is then read from the parsed value (or, when it cannot tell, the text).
+    opening = raw.count("[") + raw.count("{")
     try:
-        return json.loads(raw)
+        value = json.loads(raw)
     except json.JSONDecodeError as exc:
+        if opening > MAX_JSON_DEPTH and not _json_depth_ok(raw):
+            raise AnnotatorError(Errors.E219, path=path, line=line, limit=MAX_JSON_DEPTH) from None
         raise AnnotatorError(Errors.E204, path=path, line=line, reason=f"{exc.msg} at column {exc.colno}") from None
     except RecursionError:
         raise AnnotatorError(Errors.E219, path=path, line=line, limit=MAX_JSON_DEPTH) from None
+    if opening > MAX_JSON_DEPTH:
+        fits = _value_depth_ok(value, opening)
+        if fits is False or (fits is None and not _json_depth_ok(raw)):
+            raise AnnotatorError(Errors.E219, path=path, line=line, limit=MAX_JSON_DEPTH)
+    return value
 
 
 def _lines(path: Path, *, encoding: str | None, max_bytes: int) -> Iterator[tuple[int, str | AnnotatorError]]:

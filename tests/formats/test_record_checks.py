@@ -5,6 +5,7 @@ text) gets the same error or result, numbered by its place in the record."""
 from __future__ import annotations
 
 import enum
+import json
 
 import pytest
 
@@ -12,6 +13,7 @@ from annotator.core.assets import default_scheme_paths
 from annotator.core.errors import AnnotatorError
 from annotator.core.model import SpanDraft
 from annotator.core.scheme import scheme_from_files
+from annotator.formats.readers import read_jsonl
 from annotator.formats.records import parse_record
 
 TEXT = "Anna Petrenko met NATO officials in Kyiv on Monday."
@@ -97,3 +99,30 @@ def test_a_prodigy_stance_task_with_a_list_as_label_gets_a_coded_error(scheme):
     # A rejected task's spans are dropped unread: its text is imported.
     record = parse_record({**task, "answer": "reject"}, path="a.jsonl", line=2, scheme=scheme)
     assert record.spans == [] and record.meta["prodigy_rejected_spans"] == 1
+
+
+def _nested(depth: int) -> str:
+    """A record whose meta nests ``depth`` levels deep in all (the record itself is one)."""
+    return '{"text": "Kyiv.", "meta": {"x": ' + "[" * (depth - 2) + "1" + "]" * (depth - 2) + "}}"
+
+
+@pytest.mark.parametrize(("line", "code"), [
+    (_nested(64), None),
+    (_nested(65), "E219"),
+    # A repeated key: the parsed value keeps only the last, the text still nests too deep.
+    ('{"text": "Kyiv.", "meta": {"x": ' + "[" * 70 + "]" * 70 + ', "x": 1}}', "E219"),
+    # Brackets in strings are not nesting, however many.
+    (json.dumps({"text": "Kyiv " + "[{" * 80, "entities": [{"start": 0, "end": 4, "label": "GPE"}] * 70}), None),
+    # Too deep and broken: the depth is named first.
+    (_nested(65)[:-1], "E219"),
+    (_nested(64)[:-1], "E204"),
+])
+def test_jsonl_nesting_limit(tmp_path, scheme, line, code):
+    path = tmp_path / "nested.jsonl"
+    path.write_text(line + "\n", encoding="utf-8")
+    [(number, item)] = list(read_jsonl(path, scheme=scheme))
+    assert number == 1
+    if code is None:
+        assert not isinstance(item, AnnotatorError) and item.text.startswith("Kyiv")
+    else:
+        assert isinstance(item, AnnotatorError) and item.code == code and item.line == 1
