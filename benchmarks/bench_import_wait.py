@@ -59,10 +59,18 @@ TIMED_IMPORT = textwrap.dedent("""
         finally:
             commit[0] = time.perf_counter() - start
     Project._with_busy_retry = timed_commit
+    def sched():  # ns on a core, ns waiting for one (Linux); the rest of the wall time is blocked (I/O)
+        try:
+            with open("/proc/thread-self/schedstat") as fh:
+                return [int(x) for x in fh.read().split()[:2]]
+        except OSError:
+            return [0, 0]
     def timed(project, batch, **kw):
-        start = time.time()
+        start, before = time.time(), sched()
         seconds = store(project, batch, **kw)
-        log.write(json.dumps({"at": start, "seconds": seconds, "commit": commit[0], "articles": len(batch)}) + "\\n")
+        after = sched()
+        log.write(json.dumps({"at": start, "seconds": seconds, "commit": commit[0], "articles": len(batch),
+                              "cpu": (after[0] - before[0]) / 1e9, "runqueue": (after[1] - before[1]) / 1e9}) + "\\n")
         return seconds
     importing._store_batch = timed
     from annotator.__main__ import main
@@ -147,12 +155,19 @@ def _explain(log: Path, decisions: list[dict]) -> None:
     print(f"{len(batches)} batches: lock held median {statistics.median(held) * 1000:.0f} ms, "
           f"max {held[-1] * 1000:.0f} ms; sizes {min(b['articles'] for b in batches)}-"
           f"{max(b['articles'] for b in batches)} articles")
+    long = [b for b in batches if b["seconds"] > 0.1]
+    if long:
+        total = sum(b["seconds"] for b in long)
+        cpu, queue = sum(b["cpu"] for b in long), sum(b["runqueue"] for b in long)
+        print(f"{len(long)} batches held the lock over 100 ms: {cpu / total:.0%} of that time on a core, "
+              f"{queue / total:.0%} waiting for a core, {1 - (cpu + queue) / total:.0%} blocked (I/O)")
     for d in sorted(decisions, key=lambda d: -d["wait"])[:5]:
         end = d["at"] + d["wait"]
         near = [b for b in batches if b["at"] < end and b["at"] + b["seconds"] > d["at"] - 0.1]
         print(f"decision of {d['wait'] * 1000:.0f} ms ({d['lock'] * 1000:.0f} ms waiting for the lock) beside batches "
               + ", ".join(f"[{(b['at'] - d['at']) * 1000:+.0f} ms, held {b['seconds'] * 1000:.0f} ms "
-                          f"(commit {b['commit'] * 1000:.0f}), {b['articles']} articles]" for b in near))
+                          f"(commit {b['commit'] * 1000:.0f}, on a core {b['cpu'] * 1000:.0f}, waiting for one "
+                          f"{b['runqueue'] * 1000:.0f}), {b['articles']} articles]" for b in near))
 
 
 if __name__ == "__main__":
