@@ -9,7 +9,8 @@ every ``pace`` seconds, timing each ``session.run(command)`` (the write, its
 commit and the cache update, what a key press waits for). It prints one JSON
 line per decision and stops when the stop file exists (after at least
 ``least`` decisions) or after ``count`` decisions. :func:`check_kept` counts
-them in the file afterwards.
+them in the file afterwards. It fails (exit status 1) when the seeded suggestions run
+out first.
 """
 
 from __future__ import annotations
@@ -129,12 +130,16 @@ def _main() -> None:
         doc_ids = project.all_doc_ids()
         print("ready", flush=True)
         made, next_at = 0, time.monotonic()
+
+        def enough() -> bool:
+            if args.count is not None:
+                return made >= args.count
+            return made >= args.least and (args.stop is None or os.path.exists(args.stop))
+
         for doc_id in doc_ids:
             session.load(doc_id)
             for span in [s for s in session.spans() if s.status == "suggested"]:
-                if args.count is not None and made >= args.count:
-                    return
-                if made >= args.least and (args.count is None and (args.stop is None or os.path.exists(args.stop))):
+                if enough():
                     return
                 running = project.conn.execute(
                     "SELECT count(*) FROM import_runs WHERE state = 'running'").fetchone()[0]
@@ -149,7 +154,8 @@ def _main() -> None:
                 made += 1
                 next_at = max(next_at + args.pace, time.monotonic())  # no burst after a long wait
                 time.sleep(max(0.0, next_at - time.monotonic()))
-        print("the seeded suggestions ran out", file=sys.stderr)
+        if not enough():
+            sys.exit(f"the seeded suggestions ran out after {made} decisions: seed more (seed(docs=...))")
 
 
 if __name__ == "__main__":
