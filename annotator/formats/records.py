@@ -106,6 +106,8 @@ def check_text(text: Any, *, path: Path | str, line: int | None) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: Values that hold no text.
+_PLAIN = frozenset({int, float, bool, type(None)})
 
 
 def _refuse_surrogates(value: Any, *, field: str, path: Path | str, line: int | None) -> None:
@@ -123,6 +125,8 @@ def _refuse_surrogates(value: Any, *, field: str, path: Path | str, line: int | 
                                      expected="text without lone surrogates (\\ud800-\\udfff escapes)")
         elif isinstance(item, dict):
             for key, sub in item.items():
+                if type(key) is str and key.isascii() and (type(sub) in _PLAIN or (type(sub) is str and sub.isascii())):
+                    continue  # an ASCII key and a number or ASCII text: nothing to refuse
                 stack.append((f"{name} key", key))
                 stack.append((f"{name}.{key}" if isinstance(key, str) and not _SURROGATE.search(key) else name, sub))
         elif isinstance(item, list):

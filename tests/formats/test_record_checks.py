@@ -126,3 +126,14 @@ def test_jsonl_nesting_limit(tmp_path, scheme, line, code):
         assert not isinstance(item, AnnotatorError) and item.text.startswith("Kyiv")
     else:
         assert isinstance(item, AnnotatorError) and item.code == code and item.line == 1
+
+
+def test_a_lone_surrogate_deep_in_meta_is_named_by_its_path(scheme):
+    meta = {"source": "wire", "n": 3, "extra": {"tags": [1, "ok", {"note": "x\udc00"}], "flag": True}}
+    with pytest.raises(AnnotatorError) as info:
+        parse_record({"text": TEXT, "meta": meta}, path="a.jsonl", line=5, scheme=scheme)
+    assert info.value.code == "E220" and "meta.extra.tags.note" in info.value.message
+    meta["extra"]["tags"][2] = {"no\ud800te": 1}
+    with pytest.raises(AnnotatorError) as info:
+        parse_record({"text": TEXT, "meta": meta}, path="a.jsonl", line=5, scheme=scheme)
+    assert "meta.extra.tags key" in info.value.message
