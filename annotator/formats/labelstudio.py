@@ -64,18 +64,19 @@ def _add_region(out: dict[str, list], region_id: Any, value: dict[str, Any], sch
     labels = value.get("labels") or value.get("hypertextlabels") or []
     if isinstance(labels, str):
         labels = [labels]
+    start, end, text, key = value.get("start"), value.get("end"), value.get("text"), _key(region_id)
     for full in labels if isinstance(labels, list) else [labels]:
         layer, label, target = split_stance_label(full, scheme)
-        span = {"start": value.get("start"), "end": value.get("end"), "label": label}
-        if isinstance(value.get("text"), str):
-            span["text"] = value["text"]
+        span = {"start": start, "end": end, "label": label}
+        if isinstance(text, str):
+            span["text"] = text
         if layer == "stance":
             span["target"] = target
             out["stances"].append(span)
         else:
             out["entities"].append(span)
-        if _key(region_id) is not None:
-            ids.setdefault(_key(region_id), span)
+        if key is not None:
+            ids.setdefault(key, span)
 
 
 def _key(value: Any) -> str | int | None:
