@@ -30,6 +30,7 @@ from annotator.storage.schema import (
     APPLICATION_ID,
     BULK_TRIGGERS,
     BULK_UPKEEP,
+    IMPORT_EVENT_TRIGGERS,
     known_migration_names,
     migrations,
 )
@@ -568,8 +569,8 @@ class Project:
         its own). Returns (new ids, duplicates); duplicates (of the project or of
         an earlier document in ``docs``) are skipped by text hash.
 
-        Rows go in with one ``executemany`` per table (the per-span triggers keep
-        the counters and checks as for any write); documents with stance holders
+        Rows go in with one ``executemany`` per table, the upkeep of the insert
+        triggers done set-wise (see ``_bulk_load``); documents with stance holders
         take the row-by-row path, since a holder needs its entity's id.
         ``import_run`` records the new ids under an unfinished import (see
         :meth:`begin_import`).
@@ -593,6 +594,8 @@ class Project:
                 "INSERT INTO documents (id, text, title, source, meta, text_hash, length) VALUES (?,?,?,?,?,?,?)",
                 [(doc_id, doc.text, doc.title, doc.source, json.dumps(doc.meta, ensure_ascii=False), doc.text_hash,
                   len(doc.text)) for doc_id, doc in zip(ids, fresh)])
+            # One time for the whole batch (the column default, taken once).
+            now = self.conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%fZ', 'now')").fetchone()[0]
             with self._bulk_load():
                 rows: list[tuple[Any, ...]] = []
                 for doc_id, doc in zip(ids, fresh):
@@ -602,36 +605,55 @@ class Project:
                         continue
                     span_annotator = annotator if span_status != "suggested" else None
                     rows.extend((doc_id, d.start, d.end, d.layer, d.label, d.target, None, d.origin or origin, d.score,
-                                 d.cue, span_status, span_annotator) for d in doc.spans)
+                                 d.cue, span_status, span_annotator, now, now) for d in doc.spans)
                 self.conn.executemany(
                     "INSERT INTO spans (doc_id, start, \"end\", layer, label, target, holder_span_id, origin, score, cue,"
-                    " status, annotator) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+                    " status, annotator, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
             self.conn.executemany(
                 "INSERT INTO doc_status (doc_id, annotator, status) VALUES (?, ?, ?)",
                 [(doc_id, doc.annotator or self.annotator, doc.status) for doc_id, doc in zip(ids, fresh)
                  if doc.status in DOC_STATUSES and doc.status != "new"])
-            self.conn.executemany(
-                "INSERT INTO events (annotator, action, doc_id, after) VALUES (?, 'document.import', ?, ?)",
-                [(self.annotator, doc_id, json.dumps({"title": doc.title, "spans": len(doc.spans), "status": doc.status},
-                                                     ensure_ascii=False)) for doc_id, doc in zip(ids, fresh)])
+            with self._triggers_dropped(IMPORT_EVENT_TRIGGERS):
+                self.conn.executemany(
+                    "INSERT INTO events (annotator, action, doc_id, after) VALUES (?, 'document.import', ?, ?)",
+                    [(self.annotator, doc_id, json.dumps({"title": doc.title, "spans": len(doc.spans),
+                                                          "status": doc.status}, ensure_ascii=False))
+                     for doc_id, doc in zip(ids, fresh)])
             if import_run is not None:
                 self.conn.execute("INSERT INTO import_run_docs (run_id, first_doc_id, last_doc_id) VALUES (?, ?, ?)",
                                   (import_run, ids[0], ids[-1]))
         return ids, duplicates
 
     @contextmanager
-    def _bulk_load(self) -> Iterator[None]:
-        """Spans inserted in the block (all of them for documents new in this
-        transaction) skip the per-row upkeep of their insert triggers, done once
-        for all of them as the block ends (see ``schema.BULK_TRIGGERS``). Call it
-        inside a write: the triggers are dropped and created again within it."""
+    def _triggers_dropped(self, names: Sequence[str]) -> Iterator[None]:
+        """Drop the triggers ``names`` for the block and create them again from
+        their stored SQL as it ends. Call it inside a write: a failure rolls the
+        enclosing savepoint back, triggers included, so no other connection ever
+        sees them missing."""
+        marks = ",".join("?" * len(names))
         saved = self.conn.execute(
-            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({','.join('?' * len(BULK_TRIGGERS))})",
-            BULK_TRIGGERS).fetchall()
-        after = self.conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0]
+            f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})", tuple(names)).fetchall()
         for name, _sql in saved:
             self.conn.execute(f"DROP TRIGGER {name}")
         try:
+            yield
+        finally:
+            # Also on an error (the savepoint's rollback would bring them back):
+            # the schema stays whole even for a caller that goes on.
+            if self.conn.in_transaction:
+                present = {r[0] for r in self.conn.execute(
+                    f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})", tuple(names))}
+                for name, sql in saved:
+                    if name not in present:
+                        self.conn.execute(sql)
+
+    @contextmanager
+    def _bulk_load(self) -> Iterator[None]:
+        """Spans inserted in the block (all of them for documents new in this
+        transaction) skip the per-row upkeep of their insert triggers, done once
+        for all of them as the block ends (see ``schema.BULK_TRIGGERS``)."""
+        after = self.conn.execute("SELECT coalesce(max(id), 0) FROM spans").fetchone()[0]
+        with self._triggers_dropped(BULK_TRIGGERS):
             yield
             args = {"after": after}
             beyond = self.conn.execute(BULK_UPKEEP["bounds"], args).fetchone()[0]
@@ -642,17 +664,6 @@ class Project:
             if self.conn.execute(BULK_UPKEEP["memory"], args).rowcount > 0:
                 self.conn.execute(BULK_UPKEEP["memory_strings"], args)
                 self.conn.execute(BULK_UPKEEP["memory_generation"])
-        finally:
-            # On an error the enclosing savepoint is rolled back (triggers
-            # included); creating them here too keeps the schema whole even for a
-            # caller that would go on in the same transaction.
-            if self.conn.in_transaction:
-                present = {r[0] for r in self.conn.execute(
-                    f"SELECT name FROM sqlite_master WHERE type = 'trigger' AND name IN ({','.join('?' * len(saved))})",
-                    [name for name, _sql in saved])}
-                for name, sql in saved:
-                    if name not in present:
-                        self.conn.execute(sql)
 
     def known_text_hashes(self, hashes: Sequence[str]) -> set[str]:
         """Which of ``hashes`` belong to documents of the project."""

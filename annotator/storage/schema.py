@@ -525,6 +525,12 @@ def m007_memory_strings(db: Database) -> None:
 BULK_TRIGGERS = ("spans_within_text_insert", "spans_stats_insert", "stats_labels_insert", "memory_span_insert",
                  "memory_strings_insert")
 
+#: Insert triggers of the events log that a bulk load's ``document.import``
+#: events never satisfy (their WHEN clauses need a decision action or a span):
+#: dropped the same way around those inserts, with nothing to do in their place.
+IMPORT_EVENT_TRIGGERS = ("events_stats_decisions", "events_stats_outcome_undecided", "events_stats_outcome_corrected",
+                         "events_stats_outcome_decided")
+
 #: The upkeep of ``BULK_TRIGGERS`` for every span with an id above ``:after``
 #: (all of them in documents new in the same transaction), set-wise.
 #: NOT INDEXED keeps each statement on a rowid range of the new rows: an index on

@@ -12,7 +12,7 @@ import pytest
 from annotator.core.model import Span, SpanDraft
 from annotator.core.text import text_hash
 from annotator.storage import NewDocument, open_project
-from annotator.storage.schema import BULK_TRIGGERS
+from annotator.storage.schema import BULK_TRIGGERS, IMPORT_EVENT_TRIGGERS
 
 NAMES = [("Kyiv", "GPE"), ("Olena Shevchuk", "PERSON"), ("NATO", "ORG"), ("Warsaw", "GPE"), ("Kyiv", "LOC")]
 
@@ -134,10 +134,51 @@ def test_a_batch_the_database_refuses_leaves_no_trace(tmp_path):
 
 
 def test_every_bulk_trigger_exists_in_a_new_project(tmp_path):
-    """The list names real triggers: a renamed one would silently fire per row."""
+    """The lists name real triggers: a renamed one would silently fire per row."""
     with open_project(tmp_path / "p.db", create=True) as project:
         names = {name for name, _sql in _triggers(project)}
     assert set(BULK_TRIGGERS) <= names
+    assert set(IMPORT_EVENT_TRIGGERS) <= names
+    assert {n for n in names if n.startswith("events_stats")} == set(IMPORT_EVENT_TRIGGERS)
+
+
+def _summaries(project) -> dict[str, list[tuple]]:
+    tables = [r[0] for r in project.conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND (name LIKE 'stats%' OR name LIKE 'memory%')"
+        " ORDER BY name")]
+    return {t: project.conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+
+
+def test_the_event_triggers_a_bulk_load_drops_do_nothing_for_its_events(tmp_path):
+    """Written with every trigger in place, an import's ``document.import``
+    event changes no summary: dropping those triggers around such events loses
+    nothing. (A decision's event does change them: the check can fail.)"""
+    with open_project(tmp_path / "p.db", create=True, annotator="ana") as project:
+        _earlier_decision(project)
+        [doc_id], _ = project.add_documents(_documents(1))
+        before = _summaries(project)
+        insert = ("INSERT INTO events (annotator, action, doc_id, span_id, after) VALUES (?, ?, ?, ?, ?)")
+        with project.write():
+            project.conn.execute(insert, ("ben", "document.import", doc_id, None,
+                                          '{"title": "Report 0", "spans": 5, "status": "done"}'))
+        assert _summaries(project) == before
+        with project.write():
+            project.conn.execute(insert, ("ben", "span.accept", doc_id, 1, '{"status": "accepted"}'))
+        assert _summaries(project) != before
+
+
+def test_spans_of_a_bulk_load_carry_the_usual_timestamps(tmp_path):
+    import re
+
+    with open_project(tmp_path / "p.db", create=True, annotator="ana") as project:
+        _earlier_decision(project)
+        project.add_documents(_documents(3))
+        stamps = project.conn.execute("SELECT created_at, updated_at FROM spans ORDER BY id").fetchall()
+    pattern = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+    assert len(stamps) > 10
+    assert all(pattern.fullmatch(c) and pattern.fullmatch(u) for c, u in stamps)
+    # Loaded after the earlier decision, never before it.
+    assert min(c for c, _u in stamps[1:]) >= stamps[0][0]
 
 
 def test_a_file_too_large_to_keep_in_memory_is_read_again_with_the_same_result(tmp_path, monkeypatch):
