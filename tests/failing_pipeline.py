@@ -35,6 +35,12 @@ if not Language.has_factory(COMPONENT):
         return doc
 
 
+def registered() -> bool:
+    """Whether this process knows the component: calling it on Dask workers
+    (``client.run(registered)``) imports this module there, which registers it."""
+    return Language.has_factory(COMPONENT)
+
+
 def save_pipeline(folder: Path) -> Path:
     """A blank English pipeline with the dateline reader, saved as a pipeline folder."""
     import spacy

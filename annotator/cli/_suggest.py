@@ -95,7 +95,7 @@ def suggest_cmd(project_path: Path, model: str | None, only_new: bool, refresh: 
     if engine == "dask" and summary.documents and summary.seconds > 0:
         click.echo(f"Writing took {summary.write_seconds:.1f} s of {summary.seconds:.1f} s "
                    f"({100 * summary.write_seconds / summary.seconds:.0f}%).")
-    if summary.documents == 0:
+    if summary.documents == 0 and not summary.failed:
         click.echo("Nothing to do: every document already has suggestions from this suggester"
                    + (" or has been started." if refresh else " (--refresh suggests untouched ones again)."))
 

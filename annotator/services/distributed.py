@@ -12,7 +12,10 @@ How the work is split:
   resumes with the rest.
 * A worker builds the suggester once per process (:func:`worker_suggester`
   caches it) and returns compact records: per document its id, its drafts as
-  plain tuples and its token count.
+  plain tuples and its token count. A document the pipeline or the rules fail
+  on is left out exactly as in a local run (the rest of its ``nlp.pipe`` batch
+  goes through again one at a time) and comes back as its id and the failure
+  in one line; the client reports it as E308 and stores the rest of the shard.
 * Only a bounded number of shards is in flight at a time, so the client's memory
   does not grow with the corpus.
 
@@ -38,7 +41,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +50,14 @@ from annotator.core.model import SpanDraft
 from annotator.core.scheme import Scheme
 from annotator.nlp.uncertainty import certainty
 from annotator.services.memory import drop_overruled
-from annotator.services.suggesting import Progress, SuggestSummary, start_run
+from annotator.services.suggesting import (
+    Progress,
+    RunReport,
+    SuggestSummary,
+    failure_reason,
+    readable_texts,
+    start_run,
+)
 from annotator.storage import Project
 from annotator.storage.memory import memory_rows
 from annotator.storage.queue import set_certainty
@@ -63,6 +73,8 @@ DEFAULT_SHARD_SIZE = 64
 DraftRecord = tuple
 #: One document's result: (document id, draft records, number of tokens).
 DocRecord = tuple[int, list[DraftRecord], int]
+#: A document left out: (document id, the failure as :func:`failure_reason` words it).
+FailedRecord = tuple[int, str]
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,7 @@ class ShardResult:
     records: list[DocRecord]
     seconds: float
     worker_pid: int
+    failed: list[FailedRecord] = field(default_factory=list)
 
 
 # ---- worker side ---------------------------------------------------------------
@@ -142,12 +155,17 @@ def worker_suggester(spec: SuggesterSpec, archive: bytes | None = None) -> Sugge
 
 def suggest_shard(spec: SuggesterSpec, items: Sequence[tuple[str, int]], archive: bytes | None = None,
                   batch_size: int = 64) -> ShardResult:
-    """Suggestions for one shard of (text, document id) pairs; runs on a worker."""
+    """Suggestions for one shard of (text, document id) pairs; runs on a worker.
+
+    A document the pipeline or the rules fail on is left out of the records and
+    listed in ``failed``; the others go on."""
     started = time.perf_counter()
     suggester = worker_suggester(spec, archive)
-    records = [(doc_id, [astuple(d) for d in drafts], n_tokens)
-               for doc_id, drafts, n_tokens in suggester.suggest_with_context(items, batch_size=batch_size)]
-    return ShardResult(suggester.name, records, time.perf_counter() - started, os.getpid())
+    failed: list[FailedRecord] = []
+    found = suggester.suggest_with_context(items, batch_size=batch_size,
+                                           on_error=lambda doc_id, exc: failed.append((doc_id, failure_reason(exc))))
+    records = [(doc_id, [astuple(d) for d in drafts], n_tokens) for doc_id, drafts, n_tokens in found]
+    return ShardResult(suggester.name, records, time.perf_counter() - started, os.getpid(), failed)
 
 
 # ---- client side ---------------------------------------------------------------
@@ -205,13 +223,18 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
                          batch_size: int = 64, in_flight: int | None = None,
                          progress: Progress | None = None,
                          cancelled: Callable[[], bool] | None = None, refresh: bool = False,
-                         memory: bool | None = None) -> SuggestSummary:
+                         memory: bool | None = None,
+                         on_document: Callable[[int, dict[str, Any] | None], None] | None = None
+                         ) -> SuggestSummary:
     """Suggest the project's documents on the cluster behind ``client``.
 
     Same parameters and summary as :func:`annotator.services.suggesting.suggest_project`,
     plus ``shard_size`` (documents per task) and ``in_flight`` (shards queued on the
     cluster at a time; by default two per worker thread plus one). The summary's
-    ``write_seconds`` is the time the client spent storing results.
+    ``write_seconds`` is the time the client spent storing results. A document
+    the pipeline or the rules fail on is left out as in a local run (E308 in
+    ``summary.failed`` and to ``on_document``) and the rest of its shard is stored;
+    ``cancelled`` is polled between shards.
     """
     from dask.distributed import as_completed
 
@@ -220,10 +243,9 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
     spec, archive = suggester_spec(project, suggester, model)
     threads = sum(client.nthreads().values()) or 1
     limit = max(1, in_flight or 2 * threads + 1)
-    todo = len(pending)
     started = time.perf_counter()
-    if progress is not None:
-        progress(0, todo)
+    report = RunReport(project, summary, len(pending), progress, on_document)
+    report.started()
     archive_future = client.scatter(archive, broadcast=True) if archive is not None else None
     run = uuid.uuid4().hex[:8]
     shards = _shards(pending, max(1, shard_size))
@@ -235,7 +257,7 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
         ids = next(shards, None)
         if ids is None:
             return False
-        items = [(doc.text, doc.id) for doc in project.iter_documents(doc_ids=ids)]
+        items = list(readable_texts(project, ids, report.failed))
         queue.add(client.submit(suggest_shard, spec, items, archive_future, batch_size,
                                 key=f"annotator-suggest-{run}-{index}", pure=False, retries=1))
         index += 1
@@ -253,9 +275,7 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
             if cancelled is not None and cancelled():
                 summary.cancelled = True
                 break
-            _store_shard(project, suggester.name, result, summary)
-            if progress is not None:
-                progress(summary.documents, todo)
+            _store_shard(project, suggester.name, result, report)
             submit_next()
     finally:
         for future in list(queue.futures):
@@ -264,7 +284,7 @@ def suggest_project_dask(project: Project, *, client, suggester: Suggester | Non
     return summary
 
 
-def _store_shard(project: Project, name: str, result: ShardResult, summary: SuggestSummary) -> None:
+def _store_shard(project: Project, name: str, result: ShardResult, report: RunReport) -> None:
     batch = [(doc_id, drop_overruled(project, doc_id, [SpanDraft(*r) for r in records]))
              for doc_id, records, _ in result.records]
     began = time.perf_counter()
@@ -272,9 +292,11 @@ def _store_shard(project: Project, name: str, result: ShardResult, summary: Sugg
         stored = project.store_suggestion_batch(name, batch)
         for doc_id, drafts in batch:
             set_certainty(project, doc_id, certainty(drafts))
-    summary.write_seconds += time.perf_counter() - began
+    report.summary.write_seconds += time.perf_counter() - began
     for (doc_id, drafts), (_, _, n_tokens), n in zip(batch, result.records, stored):
-        summary.add(doc_id, drafts, stored=n, tokens=n_tokens)
+        report.stored(doc_id, drafts, stored=n, tokens=n_tokens)
+    for doc_id, reason in result.failed:
+        report.failed(doc_id, reason)
 
 
 def suggester_spec(project: Project, suggester: Suggester, model: str | None) -> tuple[SuggesterSpec, bytes | None]:

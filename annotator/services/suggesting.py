@@ -15,6 +15,7 @@ annotator's queue suggested so that opening one never waits for the model.
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -80,9 +81,21 @@ class SuggestSummary:
                 "failed": list(self.failed)}
 
 
-def failure_record(project: Project, doc_id: int, exc: BaseException) -> dict[str, Any]:
+def failure_reason(exc: BaseException) -> str:
+    """An exception that stopped one document, as the one line E308 quotes (for the
+    status bar and the terminal; plain text, so it crosses process boundaries)."""
+    reason = f"[{exc.code}] {exc.message}" if isinstance(exc, AnnotatorError) else f"{type(exc).__name__}: {exc}"
+    reason = " ".join(reason.split())
+    if len(reason) > 300:
+        reason = reason[:299] + "…"
+    return reason
+
+
+def failure_record(project: Project, doc_id: int, exc: BaseException | str) -> dict[str, Any]:
     """Why one document could not be suggested, as a coded error (E308) in plain
-    data (it crosses process boundaries): doc_id, title, code, message.
+    data (it crosses process boundaries): doc_id, title, code, message. ``exc`` is
+    the exception, or its :func:`failure_reason` when it was raised in another
+    process (a Dask worker).
 
     Raises ``exc`` itself when it is about the whole project rather than this
     document (busy, damaged, a disk that fails): skipping documents would not help.
@@ -96,12 +109,60 @@ def failure_record(project: Project, doc_id: int, exc: BaseException) -> dict[st
     except Exception:  # noqa: BLE001 - the document itself may be what is broken
         title = None
     name = f"#{doc_id}" + (f" '{title}'" if title else "")
-    reason = f"[{exc.code}] {exc.message}" if isinstance(exc, AnnotatorError) else f"{type(exc).__name__}: {exc}"
-    reason = " ".join(reason.split())  # one line, for the status bar and the terminal
-    if len(reason) > 300:
-        reason = reason[:299] + "…"
+    reason = exc if isinstance(exc, str) else failure_reason(exc)
     error = AnnotatorError(Errors.E308, doc=name, reason=reason.rstrip("."))
     return {"doc_id": doc_id, "title": title, "code": error.code, "message": error.message}
+
+
+def readable_texts(project: Project, doc_ids: Iterable[int],
+                   failed: Callable[[int, BaseException], None]) -> Iterator[tuple[str, int]]:
+    """(text, id) of each document, in order: one deleted meanwhile is passed over,
+    one that cannot be read goes to ``failed`` (an error about the whole project
+    is raised there)."""
+    for doc_id in doc_ids:
+        try:
+            doc = project.document(doc_id)
+        except KeyError:
+            continue  # deleted meanwhile
+        except Exception as exc:  # noqa: BLE001 - a stored document that cannot be read
+            failed(doc_id, exc)
+            continue
+        yield doc.text, doc.id
+
+
+@dataclass
+class RunReport:
+    """Where a suggestion run (local or on Dask) reports each document, suggested or
+    left out: its summary, ``on_document`` and ``progress`` (documents done, stored
+    or left out, of ``todo``)."""
+
+    project: Project
+    summary: SuggestSummary
+    todo: int
+    progress: Progress | None = None
+    on_document: Callable[[int, dict[str, Any] | None], None] | None = None
+
+    def started(self) -> None:
+        if self.progress is not None:
+            self.progress(0, self.todo)
+
+    def stored(self, doc_id: int, drafts: Sequence[SpanDraft], *, stored: int, tokens: int) -> None:
+        """One document's suggestions are stored."""
+        self.summary.add(doc_id, drafts, stored=stored, tokens=tokens)
+        self._step(doc_id, None)
+
+    def failed(self, doc_id: int, exc: BaseException | str) -> None:
+        """One document is left out (E308, see :func:`failure_record`, which raises
+        an error about the whole project again)."""
+        record = failure_record(self.project, doc_id, exc)
+        self.summary.failed.append(record)
+        self._step(doc_id, record)
+
+    def _step(self, doc_id: int, record: dict[str, Any] | None) -> None:
+        if self.on_document is not None:
+            self.on_document(doc_id, record)
+        if self.progress is not None:
+            self.progress(self.summary.documents + len(self.summary.failed), self.todo)
 
 
 def project_suggester(project: Project, *, model: str | None = None, memory: bool | None = None) -> Suggester:
@@ -222,35 +283,14 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
     """
     suggester, pending, summary = start_run(project, suggester=suggester, model=model, only_new=only_new,
                                             doc_ids=doc_ids, refresh=refresh, memory=memory)
-    todo = len(pending)
     started = time.perf_counter()
     stop = threading.Event()
-
-    def failed(doc_id: int, exc: BaseException) -> None:
-        record = failure_record(project, doc_id, exc)
-        summary.failed.append(record)
-        if on_document is not None:
-            on_document(doc_id, record)
-        if progress is not None:
-            progress(summary.documents + len(summary.failed), todo)
-
-    def texts() -> Iterator[tuple[str, int]]:
-        for doc_id in pending:
-            if stop.is_set():
-                return
-            try:
-                doc = project.document(doc_id)
-            except KeyError:
-                continue  # deleted meanwhile
-            except Exception as exc:  # noqa: BLE001 - a stored document that cannot be read
-                failed(doc_id, exc)
-                continue
-            yield doc.text, doc.id
-
-    if progress is not None:
-        progress(0, todo)
-    results = suggester.suggest_with_context(texts(), batch_size=batch_size, n_process=max(1, workers),
-                                             on_error=failed)
+    report = RunReport(project, summary, len(pending), progress, on_document)
+    report.started()
+    # Reading stops with the run.
+    texts = readable_texts(project, itertools.takewhile(lambda _: not stop.is_set(), pending), report.failed)
+    results = suggester.suggest_with_context(texts, batch_size=batch_size, n_process=max(1, workers),
+                                             on_error=report.failed)
     try:
         for doc_id, drafts, n_tokens in results:
             if cancelled is not None and cancelled():
@@ -260,14 +300,10 @@ def suggest_project(project: Project, *, suggester: Suggester | None = None, mod
             try:
                 stored = store_drafts(project, doc_id, suggester.name, drafts)
             except Exception as exc:  # noqa: BLE001 - refused for this document only (else raised again)
-                failed(doc_id, exc)
+                report.failed(doc_id, exc)
                 continue
             summary.write_seconds += time.perf_counter() - began
-            summary.add(doc_id, drafts, stored=stored, tokens=n_tokens)
-            if on_document is not None:
-                on_document(doc_id, None)
-            if progress is not None:
-                progress(summary.documents + len(summary.failed), todo)
+            report.stored(doc_id, drafts, stored=stored, tokens=n_tokens)
     finally:
         stop.set()
         close = getattr(results, "close", None)

@@ -17,6 +17,7 @@ from annotator.nlp.suggester import load_suggester
 from annotator.services import distributed
 from annotator.services.suggesting import suggest_project
 from annotator.storage import NewDocument, open_project
+from tests import failing_pipeline
 
 distributed_pkg = pytest.importorskip("dask.distributed")
 
@@ -214,3 +215,74 @@ def test_a_worker_killed_mid_run_is_replaced_and_nothing_is_lost_or_duplicated(c
     client.wait_for_workers(2, timeout=60)
     assert killed[0] not in client.run(os.getpid).values()
     project.close()
+
+
+FAILING_TEXTS = [
+    "Kyiv, 12 March 2024. Macron said France would send more air defence to Ukraine.",
+    failing_pipeline.BAD_DATELINE,
+    "Berlin, 3 April 2024. Scholz said Germany would not send long-range missiles to Ukraine.",
+    "Washington, 9 May 2024. Biden asked Congress for more military aid to Ukraine.",
+    "Fico opposed new sanctions on Russia.",
+]
+
+
+def _newsroom_project(path, pipeline):
+    """Five articles (the second one breaks the pipeline's own dateline component)
+    and a project that uses that pipeline."""
+    project = open_project(path, create=True, annotator="tester")
+    project.add_documents([NewDocument(text=t, title=f"Wire {i}", text_hash=text_hash(t))
+                           for i, t in enumerate(FAILING_TEXTS)])
+    project.set_setting("model", str(pipeline))
+    return project
+
+
+@pytest.fixture
+def newsroom(client, tmp_path):
+    """A pipeline folder with a component that fails on one article, known to the
+    workers (importing tests.failing_pipeline there registers it)."""
+    assert all(client.run(failing_pipeline.registered).values())
+    return failing_pipeline.save_pipeline(tmp_path / "newsroom")
+
+
+def test_a_failing_article_is_left_out_and_the_rest_of_its_shard_is_stored(client, newsroom, tmp_path):
+    local = _newsroom_project(tmp_path / "local.db", newsroom)
+    expected = suggest_project(local, batch_size=2)
+    project = _newsroom_project(tmp_path / "p.db", newsroom)
+    steps: list[tuple[int, int]] = []
+    # Shards of three: the failing article shares its shard (and its nlp.pipe batch) with others.
+    summary = distributed.suggest_project_dask(project, client=client, shard_size=3, batch_size=2,
+                                               progress=lambda done, total: steps.append((done, total)))
+    assert summary.documents == 4 and sorted(summary.doc_ids) == [1, 3, 4, 5]
+    assert _runs(project, summary.suggester) == [1, 3, 4, 5]
+    for doc_id in (1, 3):  # the failing article's shard mates
+        assert project.spans(doc_id, statuses=["suggested"]), f"document {doc_id} got no suggestions"
+    assert not project.spans(2)
+    (failure,) = summary.failed
+    assert failure["doc_id"] == 2 and failure["code"] == "E308"
+    assert "#2 'Wire 1'" in failure["message"] and "day is out of range for month" in failure["message"]
+    # Reported exactly as a local run reports it, with the same suggestions for the others.
+    assert summary.to_dict()["failed"] == expected.to_dict()["failed"]
+    assert _spans(project) == _spans(local)
+    assert steps[0] == (0, 5) and steps[-1] == (5, 5)
+    # The next run tries the failing article again, and only it.
+    seen: list[tuple[int, str | None]] = []
+    again = distributed.suggest_project_dask(project, client=client, shard_size=3,
+                                             on_document=lambda d, f: seen.append((d, f and f["code"])))
+    assert again.documents == 0 and again.skipped == 4 and [f["doc_id"] for f in again.failed] == [2]
+    assert seen == [(2, "E308")]
+    local.close()
+    project.close()
+
+
+def test_the_cli_on_dask_prints_the_failing_article_and_suggests_the_others(client, newsroom, tmp_path):
+    _newsroom_project(tmp_path / "p.db", newsroom).close()
+    args = ["suggest", "--project", str(tmp_path / "p.db"), "--engine", "dask",
+            "--scheduler", client.scheduler.address, "--shard-size", "3"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "Suggested 4 document(s)" in result.output
+    assert "Error [E308] Article #2 'Wire 1' could not be suggested: ValueError:" in result.output
+    assert "Traceback" not in result.output
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0 and "Error [E308] Article #2" in again.output
+    assert "Nothing to do" not in again.output
