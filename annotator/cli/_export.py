@@ -87,6 +87,8 @@ def export_cmd(project_path: Path, fmt: str, out: Path, split: float, seed: int,
         click.echo(f"  Done articles with suggestions nobody decided: {undecided['documents']} "
                    f"({undecided['suggestions']} suggestion{'s' if undecided['suggestions'] != 1 else ''}, "
                    "exported as unknown, not as entities or O)")
+    for what, n, reasons in summary.left_out_of_training():
+        click.echo(f"  {what} (left out of training, so nothing unknown is taught as \"none\"): {n} ({reasons})")
     click.echo(f"  Overlapping entities resolved (longest kept): {len(summary.overlaps)}")
     click.echo(f"  Spans snapped to token boundaries: {len(summary.snapped)}")
     click.echo(f"  Spans not aligned to tokens (not exported in this format): {len(summary.not_aligned)}")

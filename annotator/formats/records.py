@@ -55,6 +55,11 @@ HOLDER_RELATION = "holder"
 #: Separates a stance label from its target in one label name (doccano, Label Studio).
 STANCE_SEP = "|"
 
+#: The ``meta`` key of a Prodigy task our export answered "ignore" only because
+#: some of its tokens have no known entity status (the reason, in words): the
+#: article was done, and comes back done while the answer is still "ignore".
+PRODIGY_IGNORED = "ignored_because"
+
 #: The unit each format's files count in when they do not say (what the tool's
 #: own browser or library produces).
 DEFAULT_UNITS = {"ours": CODEPOINTS, "prodigy": CODEPOINTS, "doccano": UTF16, "labelstudio": UTF16}
@@ -292,6 +297,8 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
     else:
         raws, relations_in_meta = _raw_spans(obj, meta, kind=kind, scheme=scheme, path=path, line=line)
     if kind == "prodigy":
+        # Our export's marker says why; it is not the article's own metadata.
+        ours_ignored = isinstance(meta.pop(PRODIGY_IGNORED, None), str)
         answer = obj.get("answer")
         if answer is not None:
             if answer not in ("accept", "reject", "ignore"):
@@ -305,7 +312,9 @@ def parse_record(obj: Any, *, path: Path | str, line: int | None, scheme: Scheme
             if answer == "accept" and status is None:
                 status = "done"
             elif answer == "ignore" and status is None:
-                status = "skipped"
+                # Answered "ignore" by our export to keep unknown tokens out of
+                # training: the article was done. Any other "ignore" skips it.
+                status = "done" if ours_ignored else "skipped"
     elif kind in ("doccano", "labelstudio") and (raws or entities) and status is None:
         status = "done"  # annotated in the other tool: a finished article
 

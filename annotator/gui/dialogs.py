@@ -554,6 +554,8 @@ class ExportDialog(BackgroundDialog):
                          f"{undecided['documents']} article{'s' if undecided['documents'] != 1 else ''}, "
                          f"{undecided['suggestions']} suggestion{'s' if undecided['suggestions'] != 1 else ''} "
                          "(exported as unknown, not as entities)"))
+        rows.extend((f"{what} (left out of training)", f"{n}: {reasons}")
+                    for what, n, reasons in result.left_out_of_training())
         self.exported.emit(result)
         note = (" Spans that could not be aligned are listed in export-report.json."
                 if data["not_aligned"] else "")

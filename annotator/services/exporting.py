@@ -72,6 +72,24 @@ class ExportSummary:
             **self.extra,
         }
 
+    def left_out_of_training(self) -> list[tuple[str, int, str]]:
+        """What this export kept out of training because some tokens' entity status
+        is unknown: (what, how many, how many for each reason), e.g.
+        ``('Prodigy records answered "ignore"', 2, "1 holds an entity not aligned to tokens; 1 ...")``."""
+        out = []
+        for key, what in LEFT_OUT_OF_TRAINING.items():
+            entries = self.extra.get(key) or []
+            if entries:
+                reasons = Counter(e["reason"] for e in entries)
+                out.append((what, len(entries), "; ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))))
+        return out
+
+
+#: Report entries that list what an export left out of training (their tokens'
+#: entity status is unknown), and what they are called in a summary.
+LEFT_OUT_OF_TRAINING = {"conll_sentences_left_out": "CoNLL sentences",
+                        "prodigy_records_ignored": 'Prodigy records answered "ignore"'}
+
 
 def resolve_output(out: str | Path, *, format: str) -> tuple[Path, str | None]:
     """(folder, file name) for ``out``: the spaCy format always writes a folder; the

@@ -82,3 +82,26 @@ def test_export_summary_counts_done_articles_with_undecided_suggestions(tmp_path
     clean = CliRunner().invoke(cli, ["export", "-p", str(_project(tmp_path / "b")), "-f", "jsonl",
                                      "-o", str(tmp_path / "d.jsonl")], catch_exceptions=False)
     assert clean.exit_code == 0 and "nobody decided" not in clean.output
+
+
+def test_export_summary_says_which_prodigy_tasks_are_left_out_of_training(tmp_path):
+    from annotator.core.model import Span
+    from annotator.core.text import text_hash
+    from annotator.storage import NewDocument
+
+    db = tmp_path / "p.db"
+    text = "Kaja Kallas visited Kyiv on Monday."
+    with open_project(db, create=True, annotator="tester") as project:
+        (doc_id,), _ = project.add_documents([NewDocument(text, "Kallas in Kyiv", text_hash(text))])
+        project.add_span(doc_id, Span(0, 11, "PERSON"))
+        project.add_span(doc_id, Span(20, 23, "GPE"))  # 'Kyi' ends inside the token 'Kyiv'
+        project.set_doc_status(doc_id, "done")
+    result = CliRunner().invoke(cli, ["export", "-p", str(db), "-f", "prodigy", "-o", str(tmp_path / "out")],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert ('Prodigy records answered "ignore" (left out of training, so nothing unknown is taught as \"none\"): 1 '
+            "(1 holds an entity not aligned to tokens)") in result.output
+    conll = CliRunner().invoke(cli, ["export", "-p", str(db), "-f", "conll", "-o", str(tmp_path / "conll")],
+                               catch_exceptions=False)
+    assert ("CoNLL sentences (left out of training, so nothing unknown is taught as \"none\"): 1 "
+            "(1 holds an entity not aligned to tokens)") in conll.output

@@ -336,3 +336,92 @@ def test_conll_leaves_out_the_sentence_of_an_unaligned_entity(tmp_path, scheme, 
     (doc,) = DocBin().from_disk(out / "entities.spacy").get_docs(nlp.vocab)
     assert [(e.text, e.label_) for e in doc.ents] == [("Piotr Wala", "PERSON")]
     assert [t.text for t in doc] == ["Piotr", "Wala", "left", "Valdora", "."]
+
+
+# -- Prodigy: tokens of unknown entity status are never accepted as "no entity" ----------
+
+UNDECIDED_TEXT = "Olaf Scholz spoke in Berlin. Sanctions on Russia must stay."
+
+
+def _undecided_item() -> ExportItem:
+    # "Berlin" is a suggestion nobody accepted or rejected in a done article.
+    item = _item(4, text=UNDECIDED_TEXT, spans=[Span(0, 11, "PERSON", id=1, doc_id=4)])
+    item.undecided = [Span(21, 27, "GPE", "entity", id=2, doc_id=4, status="suggested")]
+    return item
+
+
+def _prodigy_training_docs(path, nlp) -> list:
+    """What Prodigy's ``data-to-spacy`` makes of manual NER tasks (formats.md 2.4):
+    the doc rebuilt from ``tokens``/``ws``, only ``accept`` answers, every token
+    outside a span ``O``."""
+    from spacy.tokens import Doc
+
+    docs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line)
+        if rec.get("answer") != "accept":
+            continue
+        doc = Doc(nlp.vocab, words=[t["text"] for t in rec["tokens"]], spaces=[t["ws"] for t in rec["tokens"]])
+        doc.set_ents([doc.char_span(s["start"], s["end"], label=s["label"]) for s in rec["spans"]],
+                     default="outside")
+        docs.append(doc)
+    return docs
+
+
+def test_prodigy_answers_ignore_where_entity_status_is_unknown(tmp_path, scheme, nlp):
+    from annotator.formats.export.align import UNALIGNED_REASON, UNDECIDED_REASON
+
+    files, report = _write("prodigy", [_item(1), _unaligned_item(), _undecided_item()], tmp_path, scheme, nlp)
+    records = {r["meta"]["article_id"]: r for r in map(json.loads, files[0].read_text(encoding="utf-8").splitlines())}
+    assert records[1]["answer"] == "accept" and "ignored_because" not in records[1]["meta"]
+    assert (records[3]["answer"], records[3]["meta"]["ignored_because"]) == ("ignore", UNALIGNED_REASON)
+    assert (records[4]["answer"], records[4]["meta"]["ignored_because"]) == ("ignore", UNDECIDED_REASON)
+    # The spans are still there, for a person who opens the task in Prodigy.
+    assert [s["label"] for s in records[3]["spans"]] == ["PERSON", "GPE"]
+    assert report.extra["prodigy_records_ignored"] == [
+        {"doc_id": 3, "view": "ner_manual", "reason": UNALIGNED_REASON},
+        {"doc_id": 4, "view": "ner_manual", "reason": UNDECIDED_REASON}]
+    # Prodigy's training conversion sees only the clean article: "Clara Holm" and
+    # "Berlin" are never trained as O.
+    docs = _prodigy_training_docs(files[0], nlp)
+    assert [d.text for d in docs] == [TEXT]
+    assert not [t for d in docs for t in d if t.text in ("Clara", "Holm", "Berlin")]
+    assert [(e.text, e.label_) for e in docs[0].ents] == [
+        ("Mayor Ana Ruiz", "PERSON"), ("Port Elmsworth", "GPE"), ("Tidewater Union", "ORG"), ("Harbor Bill", "LAW")]
+
+
+def test_prodigy_keeps_the_answer_of_articles_not_done(tmp_path, scheme, nlp):
+    items = [_unaligned_item(), _undecided_item()]
+    items[0].status, items[1].status = "in_progress", "skipped"
+    files, report = _write("prodigy", items, tmp_path, scheme, nlp)
+    first, second = map(json.loads, files[0].read_text(encoding="utf-8").splitlines())
+    assert "answer" not in first and second["answer"] == "ignore"
+    assert "ignored_because" not in first["meta"] and "ignored_because" not in second["meta"]
+    assert "prodigy_records_ignored" not in report.extra
+
+
+def test_prodigy_stance_records_of_an_article_with_an_unaligned_stance_are_ignored(tmp_path, scheme, nlp):
+    spans = _spans(5) + [Span(80, 88, "FAVOR", "stance", id=17, doc_id=5, target="Harbor Bill")]  # cuts 'will'
+    files, report = _write("prodigy", [_item(1), _item(5, spans=spans)], tmp_path, scheme, nlp)
+    entity_records = [json.loads(line) for line in files[0].read_text(encoding="utf-8").splitlines()]
+    assert [r["answer"] for r in entity_records] == ["accept", "accept"]  # the entities are all known
+    stance_records = [json.loads(line) for line in files[1].read_text(encoding="utf-8").splitlines()]
+    answers = [(r["meta"]["article_id"], r["answer"], r["meta"].get("ignored_because")) for r in stance_records]
+    reason = "its article holds a stance not aligned to tokens"
+    assert answers == [(1, "accept", None), (1, "accept", None), (5, "ignore", reason), (5, "ignore", reason)]
+    assert [(r["view"], r["target"]) for r in report.extra["prodigy_records_ignored"]] == [
+        ("spans_manual", "Sanctions on Russia"), ("spans_manual", TARGET)]
+
+
+def test_prodigy_marker_brings_the_article_back_done_unless_a_person_answered(tmp_path, scheme, nlp):
+    files, _report = _write("prodigy", [_unaligned_item()], tmp_path, scheme, nlp)
+    (record,) = map(json.loads, files[0].read_text(encoding="utf-8").splitlines())
+    parsed = parse_record(record, path="p.jsonl", line=1, scheme=None)
+    assert parsed.status == "done" and "ignored_because" not in parsed.meta
+    assert [(d.start, d.end, d.label) for d in parsed.spans] == [(0, 10, "PERSON"), (47, 58, "GPE")]
+    # Accepted later in Prodigy: the answer wins (done), the marker still does not pile up.
+    accepted = parse_record({**record, "answer": "accept"}, path="p.jsonl", line=1, scheme=None)
+    assert accepted.status == "done" and "ignored_because" not in accepted.meta
+    # An "ignore" without our marker is a skipped task.
+    plain = {**record, "meta": {k: v for k, v in record["meta"].items() if k != "ignored_because"}}
+    assert parse_record(plain, path="p.jsonl", line=1, scheme=None).status == "skipped"

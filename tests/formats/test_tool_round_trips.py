@@ -168,6 +168,36 @@ def test_stances_and_holders_survive(tmp_path, source, fmt):
     again.close()
 
 
+def test_prodigy_tasks_ignored_for_unknown_tokens_come_back_done(tmp_path, source):
+    """A done article with an entity that cuts a token, another with a suggestion
+    nobody decided: both go out as "ignore" (never trained as O), the summary says
+    why, and our import brings both back done with their spans and a clean meta."""
+    from annotator.core.model import Span
+
+    troops, kyiv = source.iter_documents()
+    start = MACRON.index("sending")
+    source.add_span(troops.id, Span(start, start + 12, "ORG"))  # 'sending troo' ends inside 'troops'
+    start = KYIV.index("donors")
+    source.store_suggestions(kyiv.id, "test-suggester", [SpanDraft(start, start + 6, "PERSON", score=0.5)])
+    summary = export(source, format="prodigy", out=tmp_path / "prodigy")
+    records = [json.loads(line) for line in summary.files[0].read_text(encoding="utf-8").splitlines()]
+    assert [(r["answer"], r["meta"]["ignored_because"]) for r in records] == [
+        ("ignore", "holds an entity not aligned to tokens"), ("ignore", "holds a suggestion nobody accepted or rejected")]
+    assert summary.left_out_of_training() == [('Prodigy records answered "ignore"', 2,
+                                               "1 holds a suggestion nobody accepted or rejected; "
+                                               "1 holds an entity not aligned to tokens")]
+    report = json.loads(summary.report_path.read_text(encoding="utf-8"))
+    assert [r["doc_id"] for r in report["prodigy_records_ignored"]] == [troops.id, kyiv.id]
+
+    again, _imported = _reimport(tmp_path, "prodigy-ignored", summary.files)
+    assert len(again.done_doc_ids()) == 2
+    want = _layers(source)
+    del want["entity"][("sending troo", "ORG", None, None)]  # not aligned: not in any token format
+    assert _layers(again) == want
+    assert all("ignored_because" not in doc.meta for doc in again.iter_documents())
+    again.close()
+
+
 # -- spaCy DocBin ------------------------------------------------------------------
 
 

@@ -134,6 +134,28 @@ def test_export_summary_counts_done_articles_with_undecided_suggestions(qtbot, p
     assert "Done with undecided suggestions" in shown and "1 article, 1 suggestion (exported as unknown" in shown
 
 
+def test_export_summary_shows_prodigy_tasks_left_out_of_training(qtbot, project, tmp_path):
+    from annotator.core.model import Span
+    from annotator.core.text import text_hash
+    from annotator.storage import NewDocument
+
+    text = "Kaja Kallas visited Kyiv on Monday."
+    (doc_id,), _ = project.add_documents([NewDocument(text, "Kallas in Kyiv", text_hash(text))])
+    project.add_span(doc_id, Span(0, 11, "PERSON"))
+    project.add_span(doc_id, Span(20, 24, "GPE", status="suggested"))
+    project.set_doc_status(doc_id, "done")
+    dialog = ExportDialog(project)
+    qtbot.addWidget(dialog)
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData("prodigy"))
+    dialog.out_edit.setText(str(tmp_path / "out"))
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=30_000)
+    assert dialog.outcome == "succeeded", dialog.progress_text.text()
+    shown = dialog.progress_text.text()
+    assert "Prodigy records answered &quot;ignore&quot; (left out of training)" in shown  # HTML-escaped
+    assert "1: 1 holds a suggestion nobody accepted or rejected" in shown
+
+
 def test_export_dialog_shows_a_coded_error_when_nothing_is_done(qtbot, project, tmp_path):
     dialog = ExportDialog(project)
     qtbot.addWidget(dialog)

@@ -117,6 +117,11 @@ def longest_first(aligned: list[Aligned]) -> tuple[list[Aligned], list[tuple[Ali
     return kept, dropped
 
 
+#: Why tokens have no known entity status, in the words of the export report.
+UNDECIDED_REASON = "holds a suggestion nobody accepted or rejected"
+UNALIGNED_REASON = "holds an entity not aligned to tokens"
+
+
 def undecided_tokens(doc: Doc, undecided: list[Span], kept: list[Aligned]) -> list[int]:
     """Tokens under an entity suggestion nobody decided (and under no entity kept
     in ``doc.ents``): missing in the training data, neither an entity nor ``O``,

@@ -30,6 +30,8 @@ from annotator.formats.export import (
     tokenize,
 )
 from annotator.formats.export.align import (
+    UNALIGNED_REASON,
+    UNDECIDED_REASON,
     align_item,
     longest_first,
     report_overlaps,
@@ -80,8 +82,8 @@ def write_conll(items: Iterable[ExportItem], *, folder: Path, options: ExportOpt
                 # an entity that could not be put on tokens) cannot be written as O,
                 # which would teach "no entity", and spaCy's converter has no
                 # "missing" tag: the sentence is left out, and reported.
-                reason = ("holds a suggestion nobody accepted or rejected" if undecided.intersection(sentence)
-                          else "holds an entity not aligned to tokens" if missing.intersection(sentence)
+                reason = (UNDECIDED_REASON if undecided.intersection(sentence)
+                          else UNALIGNED_REASON if missing.intersection(sentence)
                           else None)
                 if reason is not None:
                     first, last = doc[sentence[0]], doc[sentence[-1]]

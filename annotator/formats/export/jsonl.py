@@ -28,8 +28,17 @@ from annotator.formats.export import (
     stable_hash32,
     tokenize,
 )
-from annotator.formats.export.align import align_item, longest_first, report_overlaps
-from annotator.formats.records import HOLDER_RELATION, STANCE_SEP
+from annotator.formats.export.align import (
+    UNALIGNED_REASON,
+    UNDECIDED_REASON,
+    Aligned,
+    align_item,
+    longest_first,
+    report_overlaps,
+    unaligned_entity_tokens,
+    undecided_tokens,
+)
+from annotator.formats.records import HOLDER_RELATION, PRODIGY_IGNORED, STANCE_SEP
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -182,6 +191,21 @@ def _hashes(record: dict[str, Any]) -> None:
     record["_task_hash"] = stable_hash32(json.dumps(task, sort_keys=True, ensure_ascii=False))
 
 
+#: Why a stance record of a done article is answered "ignore".
+UNALIGNED_STANCE_REASON = "its article holds a stance not aligned to tokens"
+
+
+def _unknown_entities(sdoc, item: ExportItem, entities: list[Aligned], kept: list[Aligned]) -> str | None:  # noqa: ANN001
+    """Why some tokens of a done article have no known entity status (a
+    suggestion nobody decided, an entity that could not be put on tokens), or None."""
+    reasons = []
+    if undecided_tokens(sdoc, item.undecided, kept):
+        reasons.append(UNDECIDED_REASON)
+    if unaligned_entity_tokens(sdoc, item.spans, entities, kept):
+        reasons.append(UNALIGNED_REASON)
+    return "; ".join(reasons) or None
+
+
 @exporter("prodigy", description="Prodigy-compatible JSONL (ner_manual records; stances with holders in a second file)",
           tokenized=True, filename="prodigy.jsonl", extensions=(".jsonl",))
 def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportOptions, report: ExportReport,
@@ -192,11 +216,22 @@ def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportO
     there are stances; a stance's holder is a ``HOLDER`` relation from the holding
     entity (also among the record's spans) to the stance, in Prodigy's relations
     layout (``head``/``child`` = the last token of each span). ``token_end`` is
-    inclusive, as in Prodigy. The title is in ``meta.title``."""
+    inclusive, as in Prodigy. The title is in ``meta.title``.
+
+    Prodigy trains manual NER on accepted tasks only, every token outside a span
+    as ``O``, and has no per-token "missing" value. So a done article whose
+    entity record would hold tokens of unknown status (an entity that could not
+    be aligned to tokens, a suggestion nobody accepted or rejected) is answered
+    ``"ignore"`` (left out of training) instead of ``"accept"``, with the reason
+    in ``meta.ignored_because``; its stance records likewise when a stance could
+    not be aligned (a span model takes every unlabelled span as "no stance", and
+    Prodigy merges the records of one text). The report lists them under
+    ``prodigy_records_ignored``; our importer brings such an article back done."""
     path = inside(folder, options.filename or "prodigy.jsonl")
     stance_path = inside(folder, Path(path.name).stem + "-stance.jsonl")
     offsets = offset_writer("prodigy", options, report)
     n_stance_records = 0
+    ignored: list[dict[str, Any]] = []
     with atomic_text(path) as fh, atomic_text(stance_path) as sfh:
         for item in items:
             doc = item.document
@@ -207,7 +242,12 @@ def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportO
             tokens = _tokens(sdoc, offsets)
             meta = {"article_id": doc.id, "title": doc.title, "status": item.status}
             answer = "accept" if item.status == "done" else "ignore" if item.status == "skipped" else None
-            record = _prodigy_record(doc.text, meta, tokens, kept, "ner_manual", answer, offsets)
+            unknown = _unknown_entities(sdoc, item, entities, kept) if answer == "accept" else None
+            entity_meta = meta if unknown is None else {**meta, PRODIGY_IGNORED: unknown}
+            record = _prodigy_record(doc.text, entity_meta, tokens, kept, "ner_manual",
+                                     answer if unknown is None else "ignore", offsets)
+            if unknown is not None:
+                ignored.append({"doc_id": doc.id, "view": "ner_manual", "reason": unknown})
             for a in kept:
                 report.count("entity", a.span.label)
             fh.write(_dumps(record) + "\n")
@@ -215,6 +255,10 @@ def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportO
             by_target: dict[str, list] = {}
             for a in stances:
                 by_target.setdefault(a.span.target or "", []).append(a)
+            aligned_stances = {id(a.span) for a in stances}
+            stance_answer, stance_meta = answer, meta
+            if answer == "accept" and any(s.layer == "stance" and id(s) not in aligned_stances for s in item.spans):
+                stance_answer, stance_meta = "ignore", {**meta, PRODIGY_IGNORED: UNALIGNED_STANCE_REASON}
             for target in sorted(by_target):
                 units = sorted(by_target[target], key=lambda a: (a.start_char, a.end_char, a.span.label))
                 holders, relations = [], []
@@ -228,13 +272,18 @@ def write_prodigy(items: Iterable[ExportItem], *, folder: Path, options: ExportO
                                       "head_span": _pspan(holder, doc.text, offsets),
                                       "child_span": _pspan(a, doc.text, offsets), "label": HOLDER_RELATION.upper()})
                 spans = sorted(units + holders, key=lambda a: (a.start_char, a.end_char, a.span.label))
-                srecord = _prodigy_record(doc.text, {**meta, "target": target}, tokens, spans, "spans_manual", answer,
-                                          offsets, relations)
+                srecord = _prodigy_record(doc.text, {**stance_meta, "target": target}, tokens, spans, "spans_manual",
+                                          stance_answer, offsets, relations)
+                if stance_answer != answer:
+                    ignored.append({"doc_id": doc.id, "view": "spans_manual", "target": target,
+                                    "reason": UNALIGNED_STANCE_REASON})
                 for a in units:
                     report.count("stance", a.span.label)
                 sfh.write(_dumps(srecord) + "\n")
                 n_stance_records += 1
             report.documents += 1
+    if ignored:
+        report.extra["prodigy_records_ignored"] = ignored
     if not n_stance_records:
         stance_path.unlink()
         return [path]
