@@ -279,6 +279,29 @@ def open_project(path: str | Path, *, create: bool = False, scheme: Scheme | Non
     return project
 
 
+def checkpoint_wal(path: str | Path) -> tuple[int, int, int]:
+    """Copy the frames of the project's WAL into the database file without waiting
+    for anyone (``PRAGMA wal_checkpoint(PASSIVE)``), on a connection of its own.
+
+    For a process whose deciding connection does not checkpoint on commit
+    (:meth:`Project.skip_checkpoints_on_commit`): run it from a thread that no key
+    press waits for. A passive checkpoint takes no write lock, so a decision made
+    meanwhile is not held up; it copies what no reader still needs and the rest
+    waits for the next one. Once every frame is copied, the next commit starts the
+    WAL again from its beginning, so the file stops growing.
+
+    Returns SQLite's ``(busy, frames in the WAL, frames copied)``: busy is 1 when
+    another connection was checkpointing (nothing done; the next call does it).
+    Raises :class:`sqlite3.Error` when the file cannot be opened or written.
+    """
+    conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_S)
+    try:
+        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return busy, frames, copied
+    finally:
+        conn.close()  # not the last connection (the caller's stays open): the WAL is kept
+
+
 def default_annotator() -> str:
     import getpass
 
@@ -324,6 +347,21 @@ class Project:
                 seed_scheme = scheme_from_files(*default_scheme_paths())
             self.save_scheme(seed_scheme)
             self.set_setting("model", "auto")
+
+    def skip_checkpoints_on_commit(self) -> None:
+        """This connection's commits never run the WAL checkpoint.
+
+        SQLite runs its automatic checkpoint (``wal_autocheckpoint``, 1,000 pages)
+        in whichever connection's commit finds the WAL past that size, with the
+        commit's caller waiting while it copies the WAL into the database file and
+        syncs it (tens to hundreds of milliseconds beside an import). A connection
+        whose commits a person waits for (the window's decisions) sets this and
+        checkpoints from elsewhere with :func:`checkpoint_wal`; connections that
+        write in batches (imports, suggestions) keep the automatic checkpoint.
+        Durability is unchanged: each commit is still synced to the WAL. Closing the
+        last connection to the file still checkpoints it.
+        """
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")
 
     def close(self) -> None:
         try:
