@@ -33,6 +33,7 @@ from annotator.core.errors import AnnotatorError
 from annotator.core.model import ADJUDICATED
 from annotator.core.text import text_hash
 from annotator.gui.actions import build_actions
+from annotator.gui.checkpoints import IdleCheckpoints
 from annotator.gui.commands import PendingDecisions, decision_subject, push_decision
 from annotator.gui.dialogs import AboutDialog, ExportDialog, ImportDialog, ShortcutSheet
 from annotator.gui.document_list import DocumentListPanel
@@ -97,6 +98,9 @@ class MainWindow(QMainWindow):
         self.pending_decisions.changed.connect(self._pending_changed)
         self.pending_decisions.withdrawn.connect(self._decision_withdrawn)
         self.editor.decided.connect(self._after_change)
+        # Decisions' commits never checkpoint the WAL; this does, off the UI thread.
+        self.checkpoints = IdleCheckpoints(project, self)
+        self.editor.decided.connect(self.checkpoints.decision_made)
         self.retraining = BackgroundRetraining(self)
         self.editor.focus_changed.connect(self._focus_changed)
         self.editor.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
@@ -544,6 +548,7 @@ class MainWindow(QMainWindow):
             owned.close()
         self._owned_projects = [project]
         self.project = project
+        self.checkpoints.attach(project)
         self.session = AnnotationSession(project)
         self.editor.session = self.session
         self.editor.set_scheme(project.scheme())
@@ -755,6 +760,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._watch.stop()
+        self.checkpoints.stop()
         self.retraining.stop()
         self.save_layout()
         super().closeEvent(event)
