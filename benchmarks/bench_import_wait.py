@@ -18,6 +18,12 @@ percentile and the max for both, their ratio to the baseline, the import's
 duration and rate, the load average, and counts every decision in the file
 afterwards ("lost: 0", or it fails).
 
+The deciding process does what the window does about WAL checkpoints: its
+commits never run one, a thread checkpoints every 30 s (``annotator.gui.checkpoints``).
+``--decider-autocheckpoint`` lets its commits run SQLite's automatic checkpoint
+instead (as the window did before), for a comparison. Either way it prints how
+many decisions ran a checkpoint inside their own call (read and wrote over 1 MB).
+
 ``--batch-log FILE`` runs the importer with its batches timed (start, seconds
 holding the write lock, articles) into FILE as JSON lines, and lists the
 batches beside the slowest decisions.
@@ -102,6 +108,8 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=8)
     parser.add_argument("--pace", type=float, default=0.05, help="seconds between two decisions")
     parser.add_argument("--baseline", type=int, default=300, help="decisions made with no import running")
+    parser.add_argument("--decider-autocheckpoint", action="store_true",
+                        help="the deciding connection's commits run SQLite's automatic WAL checkpoint")
     parser.add_argument("--batch-log", type=Path, help="log the importer's batches into this file")
     parser.add_argument("--decisions", type=Path, help="write every decision (JSON lines) into this file")
     args = parser.parse_args()
@@ -113,13 +121,15 @@ def main() -> None:
         project = tmpdir / "project.db"
         seed(project, docs=800, suggestions=25)  # 20,000 decisions: enough for 15 minutes at 20 a second
         print(f"{args.records:,} records x {args.spans} entity spans ({size_mb:.0f} MB of JSONL); "
-              f"a decision every {args.pace * 1000:.0f} ms")
+              f"a decision every {args.pace * 1000:.0f} ms; the decider's commits "
+              + ("run SQLite's automatic checkpoint" if args.decider_autocheckpoint else "never checkpoint"))
 
         print(f"baseline: {_load()}")
-        baseline = Decider(project, count=args.baseline, pace=args.pace).finish()
+        auto = args.decider_autocheckpoint
+        baseline = Decider(project, count=args.baseline, pace=args.pace, autocheckpoint=auto).finish()
 
         stop = tmpdir / "stop"
-        decider = Decider(project, stop=stop, least=20, pace=args.pace)
+        decider = Decider(project, stop=stop, least=20, pace=args.pace, autocheckpoint=auto)
         load_before = _load()
         command = ["-m", "annotator"]
         if args.batch_log:
@@ -144,8 +154,28 @@ def main() -> None:
         print(_line("baseline", [d["wait"] for d in baseline]))
         print(_line("import", [d["wait"] for d in during], base))
         print(f"lost: {lost}")
+        print(_checkpoints(during))
         if args.batch_log:
             _explain(args.batch_log, during)
+
+
+#: A decision's call that read and wrote more than this ran a WAL checkpoint: its own
+#: commit writes a few pages (tens of KB); a checkpoint copies the WAL's frames
+#: (the auto-checkpoint starts at 1,000 pages, 4 MB) into the database file.
+CHECKPOINT_BYTES = 1_000_000
+
+
+def _checkpoints(decisions: list[dict]) -> str:
+    """How many decisions ran a WAL checkpoint inside their own call, and what they waited."""
+    ran = sorted((d for d in decisions if min(d.get("read", 0), d.get("written", 0)) > CHECKPOINT_BYTES),
+                 key=lambda d: -d["wait"])
+    text = f"decisions that ran a WAL checkpoint in their call: {len(ran)} of {len(decisions)}"
+    if ran:
+        text += (f"; their waits: median {statistics.median(d['wait'] for d in ran) * 1000:.1f} ms, max "
+                 f"{ran[0]['wait'] * 1000:.1f} ms; their commits: median "
+                 f"{statistics.median(d['commit'] for d in ran) * 1000:.1f} ms (others' commits: median "
+                 f"{statistics.median(d['commit'] for d in decisions if d not in ran) * 1000:.1f} ms)")
+    return text
 
 
 def _explain(log: Path, decisions: list[dict]) -> None:
@@ -164,7 +194,9 @@ def _explain(log: Path, decisions: list[dict]) -> None:
     for d in sorted(decisions, key=lambda d: -d["wait"])[:5]:
         end = d["at"] + d["wait"]
         near = [b for b in batches if b["at"] < end and b["at"] + b["seconds"] > d["at"] - 0.1]
-        print(f"decision of {d['wait'] * 1000:.0f} ms ({d['lock'] * 1000:.0f} ms waiting for the lock) beside batches "
+        print(f"decision of {d['wait'] * 1000:.0f} ms ({d['lock'] * 1000:.0f} ms waiting for the lock, commit "
+              f"{d['commit'] * 1000:.0f} ms, {d['written'] / 1e6:.2f} MB written, WAL {d['wal_before'] / 1e6:.1f}"
+              f"->{d['wal_after'] / 1e6:.1f} MB) beside batches "
               + ", ".join(f"[{(b['at'] - d['at']) * 1000:+.0f} ms, held {b['seconds'] * 1000:.0f} ms "
                           f"(commit {b['commit'] * 1000:.0f}, on a core {b['cpu'] * 1000:.0f}, waiting for one "
                           f"{b['runqueue'] * 1000:.0f}), {b['articles']} articles]" for b in near))

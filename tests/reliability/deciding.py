@@ -8,8 +8,10 @@ and accepts (every fifth: rejects) its suggestions one decision at a time, one
 every ``pace`` seconds, timing each ``session.run(command)`` (the write, its
 commit and the cache update, what a key press waits for). It prints one JSON
 line per decision and stops when the stop file exists (after at least
-``least`` decisions) or after ``count`` decisions. :func:`check_kept` counts
-them in the file afterwards. It fails (exit status 1) when the seeded suggestions run
+``least`` decisions) or after ``count`` decisions. Like the window, its commits
+never run the WAL checkpoint: a thread checkpoints every 30 s on a connection of
+its own (``autocheckpoint=True``: SQLite's automatic checkpoint on commit, as the
+window did before). :func:`check_kept` counts them in the file afterwards. It fails (exit status 1) when the seeded suggestions run
 out first.
 """
 
@@ -56,8 +58,10 @@ class Decider:
     """This file running as a child process; :meth:`finish` returns its decisions."""
 
     def __init__(self, path: Path, *, stop: Path | None = None, least: int = 20, count: int | None = None,
-                 pace: float = 0.05) -> None:
+                 pace: float = 0.05, autocheckpoint: bool = False) -> None:
         args = [sys.executable, __file__, str(path), "--least", str(least), "--pace", str(pace)]
+        if autocheckpoint:
+            args.append("--autocheckpoint")
         if stop is not None:
             args += ["--stop", str(stop)]
         if count is not None:
@@ -102,9 +106,27 @@ def check_kept(path: Path, decisions: list[dict]) -> int:
     return len(lost)
 
 
+def _io() -> tuple[int, int]:
+    """Bytes this thread has read and written through system calls so far (Linux;
+    (0, 0) elsewhere): a commit that runs the WAL checkpoint reads and writes the
+    whole WAL (megabytes), a decision's own commit a few pages."""
+    try:
+        with open("/proc/thread-self/io") as fh:
+            fields = dict(line.split(": ") for line in fh.read().splitlines())
+        return int(fields["rchar"]), int(fields["wchar"])
+    except (OSError, KeyError, ValueError):
+        return 0, 0
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size  # a stat opens nothing: it cannot drop SQLite's locks
+    except OSError:
+        return 0
+
+
 def _main() -> None:
     import argparse
-    import time
 
     parser = argparse.ArgumentParser()
     parser.add_argument("path")
@@ -112,50 +134,88 @@ def _main() -> None:
     parser.add_argument("--least", type=int, default=20)
     parser.add_argument("--count", type=int)
     parser.add_argument("--pace", type=float, default=0.05)
+    parser.add_argument("--autocheckpoint", action="store_true")
     args = parser.parse_args()
 
     from annotator.services.session import AnnotationSession
-    from annotator.storage import open_project
+    from annotator.storage import checkpoint_wal, open_project
 
+    wal = Path(args.path + "-wal")
     with open_project(args.path, annotator=DECIDER_ANNOTATOR) as project:
         session = AnnotationSession(project)
-        take_lock, locked = project._begin_immediate, [0.0]
+        done = threading.Event()
+        if not args.autocheckpoint:  # as the window does (annotator.gui.checkpoints)
+            project.skip_checkpoints_on_commit()
 
-        def timed_lock() -> None:  # how much of a decision's time is the wait for the write lock
-            start = time.perf_counter()
-            take_lock()
-            locked[0] += time.perf_counter() - start
+            def checkpoints() -> None:
+                while not done.wait(30.0):
+                    checkpoint_wal(args.path)
 
-        project._begin_immediate = timed_lock
-        doc_ids = project.all_doc_ids()
-        print("ready", flush=True)
-        made, next_at = 0, time.monotonic()
+            checkpointer = threading.Thread(target=checkpoints, daemon=True)
+            checkpointer.start()
+            try:
+                _decide(args, project, session, wal)
+            finally:
+                done.set()
+                checkpointer.join()
+        else:
+            _decide(args, project, session, wal)
 
-        def enough() -> bool:
-            if args.count is not None:
-                return made >= args.count
-            return made >= args.least and (args.stop is None or os.path.exists(args.stop))
 
-        for doc_id in doc_ids:
-            session.load(doc_id)
-            for span in [s for s in session.spans() if s.status == "suggested"]:
-                if enough():
-                    return
-                running = project.conn.execute(
-                    "SELECT count(*) FROM import_runs WHERE state = 'running'").fetchone()[0]
-                status = "rejected" if made % 5 == 4 else "accepted"
-                command = session.reject(span) if status == "rejected" else session.accept(span)
-                locked[0] = 0.0
-                at, start = time.time(), time.perf_counter()
-                session.run(command)
-                wait = time.perf_counter() - start
-                print(json.dumps({"span": span.id, "status": status, "wait": wait, "lock": locked[0], "during_import": bool(running),
-                                  "at": at}), flush=True)
-                made += 1
-                next_at = max(next_at + args.pace, time.monotonic())  # no burst after a long wait
-                time.sleep(max(0.0, next_at - time.monotonic()))
-        if not enough():
-            sys.exit(f"the seeded suggestions ran out after {made} decisions: seed more (seed(docs=...))")
+def _decide(args, project, session, wal: Path) -> None:
+    import time
+
+    take_lock, locked = project._begin_immediate, [0.0]
+
+    def timed_lock() -> None:  # how much of a decision's time is the wait for the write lock
+        start = time.perf_counter()
+        take_lock()
+        locked[0] += time.perf_counter() - start
+
+    project._begin_immediate = timed_lock
+    commit_retry, committed = project._with_busy_retry, [0.0]
+
+    def timed_commit(fn):  # the COMMIT alone (Project.write commits through _with_busy_retry)
+        start = time.perf_counter()
+        try:
+            return commit_retry(fn)
+        finally:
+            committed[0] += time.perf_counter() - start
+
+    project._with_busy_retry = timed_commit
+    doc_ids = project.all_doc_ids()
+    print("ready", flush=True)
+    made, next_at = 0, time.monotonic()
+
+    def enough() -> bool:
+        if args.count is not None:
+            return made >= args.count
+        return made >= args.least and (args.stop is None or os.path.exists(args.stop))
+
+    for doc_id in doc_ids:
+        session.load(doc_id)
+        for span in [s for s in session.spans() if s.status == "suggested"]:
+            if enough():
+                return
+            running = project.conn.execute(
+                "SELECT count(*) FROM import_runs WHERE state = 'running'").fetchone()[0]
+            status = "rejected" if made % 5 == 4 else "accepted"
+            command = session.reject(span) if status == "rejected" else session.accept(span)
+            locked[0] = committed[0] = 0.0
+            io_before, wal_before = _io(), _size(wal)
+            at, start = time.time(), time.perf_counter()
+            session.run(command)
+            wait = time.perf_counter() - start
+            io_after = _io()
+            print(json.dumps({"span": span.id, "status": status, "wait": wait, "lock": locked[0],
+                              "commit": committed[0], "during_import": bool(running), "at": at,
+                              "read": io_after[0] - io_before[0], "written": io_after[1] - io_before[1],
+                              "wal_before": wal_before, "wal_after": _size(wal)}), flush=True)
+            made += 1
+            next_at = max(next_at + args.pace, time.monotonic())  # no burst after a long wait
+            time.sleep(max(0.0, next_at - time.monotonic()))
+    if not enough():
+        sys.exit(f"the seeded suggestions ran out after {made} decisions: seed more (seed(docs=...))")
 
 
 if __name__ == "__main__":
