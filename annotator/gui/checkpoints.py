@@ -2,9 +2,10 @@
 
 SQLite checkpoints a WAL-mode file automatically in whichever connection's commit
 finds the WAL past 1,000 pages: that commit's caller waits while the WAL is copied
-into the database file and synced. Beside an import (which adds a few hundred pages
-per batch) that caller was now and then the window, and one key press waited for a
-checkpoint of someone else's articles. So the window's connection never
+into the database file and synced. Beside an import the WAL stays past that size,
+so about half the window's commits ran the checkpoint, and some of them copied a
+thousand pages of the import's articles while a key press waited (measured with
+``benchmarks/bench_import_wait.py --decider-autocheckpoint``). So the window's connection never
 checkpoints on commit (:meth:`~annotator.storage.Project.skip_checkpoints_on_commit`)
 and :class:`IdleCheckpoints` runs a passive checkpoint on a pool thread, on a
 connection of its own, every :attr:`IdleCheckpoints.INTERVAL_MS`, waiting for a
