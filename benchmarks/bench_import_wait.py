@@ -76,9 +76,18 @@ TIMED_IMPORT = textwrap.dedent("""
         seconds = store(project, batch, **kw)
         after = sched()
         log.write(json.dumps({"at": start, "seconds": seconds, "commit": commit[0], "articles": len(batch),
-                              "cpu": (after[0] - before[0]) / 1e9, "runqueue": (after[1] - before[1]) / 1e9}) + "\\n")
+                              "cpu": (after[0] - before[0]) / 1e9, "runqueue": (after[1] - before[1]) / 1e9,
+                              "checkpoint": checkpoints[-1] if checkpoints else None}) + "\\n")
         return seconds
     importing._store_batch = timed
+    from tests.reliability.deciding import watch_checkpoints
+    checkpoints, watched = [], []
+    def watched_store(project, batch, **kw):  # the checkpoints the import's own commits run, timed
+        if not watched:
+            watched.append(watch_checkpoints(project.conn, checkpoints))
+        checkpoints.clear()
+        return timed(project, batch, **kw)
+    importing._store_batch = watched_store
     from annotator.__main__ import main
     main(sys.argv[2:])
 """)
@@ -136,8 +145,10 @@ def main() -> None:
             args.batch_log.unlink(missing_ok=True)
             command = ["-c", TIMED_IMPORT, str(args.batch_log)]
         started = time.perf_counter()
+        root = str(Path(__file__).resolve().parents[1])
         importer = subprocess.run([sys.executable, *command, "import", str(source), "--project", str(project)],
-                                  capture_output=True, text=True)
+                                  capture_output=True, text=True,
+                                  env=dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")])))
         seconds = time.perf_counter() - started
         load_after = _load()
         stop.touch()
@@ -154,7 +165,7 @@ def main() -> None:
         print(_line("baseline", [d["wait"] for d in baseline]))
         print(_line("import", [d["wait"] for d in during], base))
         print(f"lost: {lost}")
-        print(_checkpoints(during))
+        print(_checkpoints(during, args.decider_autocheckpoint))
         if args.batch_log:
             _explain(args.batch_log, during)
 
@@ -165,16 +176,21 @@ def main() -> None:
 CHECKPOINT_BYTES = 1_000_000
 
 
-def _checkpoints(decisions: list[dict]) -> str:
+def _checkpoints(decisions: list[dict], auto: bool) -> str:
     """How many decisions ran a WAL checkpoint inside their own call, and what they waited."""
-    ran = sorted((d for d in decisions if min(d.get("read", 0), d.get("written", 0)) > CHECKPOINT_BYTES),
-                 key=lambda d: -d["wait"])
-    text = f"decisions that ran a WAL checkpoint in their call: {len(ran)} of {len(decisions)}"
+    big = [d for d in decisions if min(d.get("read", 0), d.get("written", 0)) > CHECKPOINT_BYTES]
+    text = f"decisions whose call read and wrote over 1 MB (a checkpoint's copy): {len(big)} of {len(decisions)}"
+    if not auto:
+        return text + "; their commits never checkpoint (wal_autocheckpoint = 0)"
+    ran = sorted((d for d in decisions if d.get("checkpoint")), key=lambda d: -d["wait"])
+    text += f"; decisions whose commit ran the automatic checkpoint: {len(ran)}"
     if ran:
-        text += (f"; their waits: median {statistics.median(d['wait'] for d in ran) * 1000:.1f} ms, max "
-                 f"{ran[0]['wait'] * 1000:.1f} ms; their commits: median "
-                 f"{statistics.median(d['commit'] for d in ran) * 1000:.1f} ms (others' commits: median "
-                 f"{statistics.median(d['commit'] for d in decisions if d not in ran) * 1000:.1f} ms)")
+        seconds = sorted(d["checkpoint"]["seconds"] for d in ran)
+        busy = sum(d["checkpoint"]["rc"] != 0 for d in ran)
+        text += (f" ({busy} found another connection checkpointing; checkpoint median {statistics.median(seconds) * 1000:.1f} ms, max {seconds[-1] * 1000:.1f} ms; "
+                 f"WAL of {min(d['checkpoint']['frames'] for d in ran)}-{max(d['checkpoint']['frames'] for d in ran)} "
+                 f"frames; those decisions' waits: median {statistics.median(d['wait'] for d in ran) * 1000:.1f} ms, "
+                 f"max {ran[0]['wait'] * 1000:.1f} ms)")
     return text
 
 
@@ -185,6 +201,10 @@ def _explain(log: Path, decisions: list[dict]) -> None:
     print(f"{len(batches)} batches: lock held median {statistics.median(held) * 1000:.0f} ms, "
           f"max {held[-1] * 1000:.0f} ms; sizes {min(b['articles'] for b in batches)}-"
           f"{max(b['articles'] for b in batches)} articles")
+    done = sorted(b["checkpoint"]["seconds"] for b in batches if b.get("checkpoint"))
+    if done:
+        print(f"the import's commits ran {len(done)} automatic checkpoints: median {statistics.median(done) * 1000:.0f} ms, "
+              f"max {done[-1] * 1000:.0f} ms")
     long = [b for b in batches if b["seconds"] > 0.1]
     if long:
         total = sum(b["seconds"] for b in long)
@@ -195,11 +215,16 @@ def _explain(log: Path, decisions: list[dict]) -> None:
         end = d["at"] + d["wait"]
         near = [b for b in batches if b["at"] < end and b["at"] + b["seconds"] > d["at"] - 0.1]
         print(f"decision of {d['wait'] * 1000:.0f} ms ({d['lock'] * 1000:.0f} ms waiting for the lock, commit "
-              f"{d['commit'] * 1000:.0f} ms, {d['written'] / 1e6:.2f} MB written, WAL {d['wal_before'] / 1e6:.1f}"
+              f"{d['commit'] * 1000:.0f} ms, on a core {d['cpu'] * 1000:.0f}, waiting for one {d['runqueue'] * 1000:.0f}"
+              + (", beside its own background checkpoint" if d["beside_idle_checkpoint"] else "")
+              + (f", its commit ran a checkpoint of {d['checkpoint']['seconds'] * 1000:.0f} ms" if d["checkpoint"] else "")
+              + f", {d['written'] / 1e6:.2f} MB written, WAL {d['wal_before'] / 1e6:.1f}"
               f"->{d['wal_after'] / 1e6:.1f} MB) beside batches "
               + ", ".join(f"[{(b['at'] - d['at']) * 1000:+.0f} ms, held {b['seconds'] * 1000:.0f} ms "
                           f"(commit {b['commit'] * 1000:.0f}, on a core {b['cpu'] * 1000:.0f}, waiting for one "
-                          f"{b['runqueue'] * 1000:.0f}), {b['articles']} articles]" for b in near))
+                          f"{b['runqueue'] * 1000:.0f}), {b['articles']} articles"
+                          + (f", then a checkpoint of {b['checkpoint']['seconds'] * 1000:.0f} ms" if b.get("checkpoint") else "")
+                          + "]" for b in near))
 
 
 if __name__ == "__main__":

@@ -106,6 +106,50 @@ def check_kept(path: Path, decisions: list[dict]) -> int:
     return len(lost)
 
 
+def watch_checkpoints(conn, record: list) -> bool:
+    """Make ``conn``'s commits checkpoint exactly as SQLite's automatic checkpoint
+    does (a passive checkpoint once the WAL holds 1,000 frames), and append to
+    ``record`` what each one did: ``{"rc": SQLite's result (5: another connection
+    was checkpointing), "frames": in the WAL, "copied": frames copied so far,
+    "seconds": its time}``. Instruments the benchmark only: it reaches
+    the connection's ``sqlite3*`` through CPython 3.11's object layout and installs
+    a WAL hook (``sqlite3_wal_hook``, which replaces the default one it imitates).
+    Returns False, changing nothing, when that is not possible here."""
+    import ctypes
+    import sqlite3
+    import time
+
+    try:
+        import _sqlite3
+
+        lib = ctypes.CDLL(_sqlite3.__file__)  # and libsqlite3, which it links to
+        db = ctypes.c_void_p.from_address(id(conn) + 2 * ctypes.sizeof(ctypes.c_void_p)).value
+        lib.sqlite3_db_filename.argtypes, lib.sqlite3_db_filename.restype = [ctypes.c_void_p, ctypes.c_char_p], ctypes.c_char_p
+        name = conn.execute("PRAGMA database_list").fetchone()[2]
+        if not db or lib.sqlite3_db_filename(db, b"main") != name.encode():
+            return False
+    except (OSError, AttributeError, ValueError, sqlite3.Error):
+        return False
+    hook_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int)
+    lib.sqlite3_wal_hook.argtypes = [ctypes.c_void_p, hook_type, ctypes.c_void_p]
+    lib.sqlite3_wal_hook.restype = ctypes.c_void_p
+    lib.sqlite3_wal_checkpoint_v2.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int,
+                                              ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_int)]
+
+    def hook(_arg, handle, schema, frames):
+        if frames >= 1000:  # SQLite's default wal_autocheckpoint
+            log, copied = ctypes.c_int(-1), ctypes.c_int(-1)
+            start = time.perf_counter()
+            rc = lib.sqlite3_wal_checkpoint_v2(handle, schema, 0, ctypes.byref(log), ctypes.byref(copied))  # PASSIVE
+            record.append({"rc": rc, "frames": log.value, "copied": copied.value,
+                           "seconds": time.perf_counter() - start, "at": time.time()})
+        return 0
+
+    watch_checkpoints._hooks = [*getattr(watch_checkpoints, "_hooks", []), hook_type(hook)]  # kept alive
+    lib.sqlite3_wal_hook(db, watch_checkpoints._hooks[-1], None)
+    return True
+
+
 def _io() -> tuple[int, int]:
     """Bytes this thread has read and written through system calls so far (Linux;
     (0, 0) elsewhere): a commit that runs the WAL checkpoint reads and writes the
@@ -118,6 +162,16 @@ def _io() -> tuple[int, int]:
         return 0, 0
 
 
+def _sched() -> tuple[float, float]:
+    """Seconds this thread has spent on a core and waiting for one (Linux; 0 elsewhere)."""
+    try:
+        with open("/proc/thread-self/schedstat") as fh:
+            on_core, waiting = fh.read().split()[:2]
+        return int(on_core) / 1e9, int(waiting) / 1e9
+    except (OSError, ValueError):
+        return 0.0, 0.0
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size  # a stat opens nothing: it cannot drop SQLite's locks
@@ -125,8 +179,13 @@ def _size(path: Path) -> int:
         return 0
 
 
+#: (start, end or None while running) of the decider's background checkpoints.
+IDLE_CHECKPOINTS: list[list] = []
+
+
 def _main() -> None:
     import argparse
+    import time
 
     parser = argparse.ArgumentParser()
     parser.add_argument("path")
@@ -149,7 +208,9 @@ def _main() -> None:
 
             def checkpoints() -> None:
                 while not done.wait(30.0):
+                    IDLE_CHECKPOINTS.append([time.time(), None])
                     checkpoint_wal(args.path)
+                    IDLE_CHECKPOINTS[-1][1] = time.time()
 
             checkpointer = threading.Thread(target=checkpoints, daemon=True)
             checkpointer.start()
@@ -159,10 +220,13 @@ def _main() -> None:
                 done.set()
                 checkpointer.join()
         else:
-            _decide(args, project, session, wal)
+            checkpoints: list = []
+            if not watch_checkpoints(project.conn, checkpoints):
+                checkpoints = None
+            _decide(args, project, session, wal, checkpoints)
 
 
-def _decide(args, project, session, wal: Path) -> None:
+def _decide(args, project, session, wal: Path, checkpoints: list | None = None) -> None:
     import time
 
     take_lock, locked = project._begin_immediate, [0.0]
@@ -202,15 +266,21 @@ def _decide(args, project, session, wal: Path) -> None:
             status = "rejected" if made % 5 == 4 else "accepted"
             command = session.reject(span) if status == "rejected" else session.accept(span)
             locked[0] = committed[0] = 0.0
-            io_before, wal_before = _io(), _size(wal)
+            if checkpoints:
+                checkpoints.clear()
+            io_before, wal_before, sched_before = _io(), _size(wal), _sched()
             at, start = time.time(), time.perf_counter()
             session.run(command)
             wait = time.perf_counter() - start
-            io_after = _io()
+            io_after, sched_after = _io(), _sched()
+            beside = any(s < at + wait and (e is None or e > at) for s, e in IDLE_CHECKPOINTS)
             print(json.dumps({"span": span.id, "status": status, "wait": wait, "lock": locked[0],
                               "commit": committed[0], "during_import": bool(running), "at": at,
                               "read": io_after[0] - io_before[0], "written": io_after[1] - io_before[1],
-                              "wal_before": wal_before, "wal_after": _size(wal)}), flush=True)
+                              "wal_before": wal_before, "wal_after": _size(wal),
+                              "checkpoint": checkpoints[-1] if checkpoints else None,
+                              "cpu": sched_after[0] - sched_before[0], "runqueue": sched_after[1] - sched_before[1],
+                              "beside_idle_checkpoint": beside}), flush=True)
             made += 1
             next_at = max(next_at + args.pace, time.monotonic())  # no burst after a long wait
             time.sleep(max(0.0, next_at - time.monotonic()))
