@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         self.editor.decided.connect(self._after_change)
         # Decisions' commits never checkpoint the WAL; this does, off the UI thread.
         self.checkpoints = IdleCheckpoints(project, self)
+        #: Set once the window has closed: late news from background work is dropped.
+        self.closed = False
         self.editor.decided.connect(self.checkpoints.decision_made)
         self.retraining = BackgroundRetraining(self)
         self.editor.focus_changed.connect(self._focus_changed)
@@ -288,6 +290,8 @@ class MainWindow(QMainWindow):
 
     def documents_changed(self, doc_ids: Iterable[int]) -> None:
         """Background work (suggestions) stored spans for these documents."""
+        if self.closed:  # delivered after closing (the project may be closed too)
+            return
         doc_ids = list(doc_ids)
         if self._warm_timer.isActive():  # the first suggestions are in: warm up after their repaint
             self._warm_timer.setInterval(0)
@@ -763,4 +767,5 @@ class MainWindow(QMainWindow):
         self.checkpoints.stop()
         self.retraining.stop()
         self.save_layout()
+        self.closed = True
         super().closeEvent(event)

@@ -77,3 +77,16 @@ def test_unrelated_commits_repaint_rows_in_place_and_leave_the_article(qtbot, pr
     before = window.doc_list.model.rowCount()
     assert window.check_external_changes()
     assert window.doc_list.model.rowCount() == before + 1
+
+
+def test_news_from_background_work_after_the_window_closed_is_dropped(qtbot, project, windows):  # noqa: F811
+    """A suggestion worker's last message can arrive after the window closed and
+    its project was closed: it must not reach the closed database (an error in a
+    slot, seen at the end of a first start)."""
+    first, second = seed(project)
+    window = windows(first)
+    window.documents_changed([first, second])  # open: the rows are read again
+    window.close()
+    project.close()
+    window.documents_changed([first, second])  # raised "Cannot operate on a closed database"
+    assert window.closed
