@@ -237,7 +237,11 @@ def _record(obj: object, *, path: Path, line: int, scheme: Scheme | None, offset
 def _spacy_pair(text: str, annotations: dict, *, path: Path, line: int) -> dict:
     """spaCy's v2-style training pair: entities as ``[start, end, label]`` (code points)."""
     entities = []
-    for ent in annotations.get("entities") or []:
+    given = annotations.get("entities") or []
+    if not isinstance(given, list):
+        raise AnnotatorError(Errors.E220, path=path, line=line, field="entities", value=given,
+                             expected="a list of [start, end, label]")
+    for ent in given:
         if not isinstance(ent, list | tuple) or len(ent) != 3:
             raise AnnotatorError(Errors.E220, path=path, line=line, field="entities", value=ent,
                                  expected="[start, end, label]")

@@ -156,6 +156,15 @@ def test_jsonl_saved_as_txt_and_spacy_training_pairs(tmp_path, project):
     assert [s[:2] for s in _spans(project)] == [("Kaja Kallas", "PERSON"), ("Riga", "GPE")]
 
 
+@pytest.mark.parametrize("entities", [1, "0 11 PERSON", {"0": [0, 11, "PERSON"]}])
+def test_a_spacy_training_pair_whose_entities_are_not_a_list_is_refused_by_line(tmp_path, project, entities):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text(json.dumps(["Kaja Kallas visited Riga.", {"entities": entities}]) + "\n", encoding="utf-8")
+    with pytest.raises(AnnotatorError) as refused:
+        import_paths(project, [path])
+    assert refused.value.code == "E220" and refused.value.line == 1 and "entities" in refused.value.message
+
+
 def test_doccano_intent_entities_as_lists_relations_kept_duplicates_merged(tmp_path, project):
     records = [
         # intent detection + slot filling: entities as [start, end, label] lists
@@ -263,6 +272,7 @@ _TEMPLATES = {
                     {"type": "relation", "from_id": v, "to_id": "a", "labels": v}], "was_cancelled": v}]},
     "labelstudio_min": lambda v: {"text": "Tusk met Kallas.", "ner": [{"start": v, "end": 4, "labels": ["PERSON"]}],
                                   "annotator": v},
+    "spacy_pair": lambda v: ["Tusk met Kallas.", {"entities": v, "cats": v}],
     "doccano": lambda v: {"text": "Tusk met Kallas.", "entities": [{"id": v, "start_offset": 0, "end_offset": 4,
                                                                      "label": "PERSON"}],
                           "relations": [{"from_id": v, "to_id": v, "type": v}]},
