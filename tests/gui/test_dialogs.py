@@ -113,7 +113,9 @@ def test_export_dialog_exports_in_the_background_and_shows_the_summary(qtbot, pr
     assert "Done with undecided suggestions" not in dialog.progress_text.text()
 
 
-def test_export_summary_counts_done_articles_with_undecided_suggestions(qtbot, project, tmp_path):
+def _export_done_article_with_an_undecided_suggestion(qtbot, project, out, fmt: str) -> str:
+    """Export, through the dialog, one done article holding an accepted entity and
+    a suggestion nobody decided; returns the summary the dialog shows."""
     from annotator.core.model import Span
     from annotator.core.text import text_hash
     from annotator.storage import NewDocument
@@ -125,33 +127,21 @@ def test_export_summary_counts_done_articles_with_undecided_suggestions(qtbot, p
     project.set_doc_status(doc_id, "done")
     dialog = ExportDialog(project)
     qtbot.addWidget(dialog)
-    dialog.format_box.setCurrentIndex(dialog.format_box.findData("jsonl"))
-    dialog.out_edit.setText(str(tmp_path / "out"))
+    dialog.format_box.setCurrentIndex(dialog.format_box.findData(fmt))
+    dialog.out_edit.setText(str(out))
     dialog.start()
     qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=30_000)
     assert dialog.outcome == "succeeded", dialog.progress_text.text()
-    shown = dialog.progress_text.text()
+    return dialog.progress_text.text()
+
+
+def test_export_summary_counts_done_articles_with_undecided_suggestions(qtbot, project, tmp_path):
+    shown = _export_done_article_with_an_undecided_suggestion(qtbot, project, tmp_path / "out", "jsonl")
     assert "Done with undecided suggestions" in shown and "1 article, 1 suggestion (exported as unknown" in shown
 
 
 def test_export_summary_shows_prodigy_tasks_left_out_of_training(qtbot, project, tmp_path):
-    from annotator.core.model import Span
-    from annotator.core.text import text_hash
-    from annotator.storage import NewDocument
-
-    text = "Kaja Kallas visited Kyiv on Monday."
-    (doc_id,), _ = project.add_documents([NewDocument(text, "Kallas in Kyiv", text_hash(text))])
-    project.add_span(doc_id, Span(0, 11, "PERSON"))
-    project.add_span(doc_id, Span(20, 24, "GPE", status="suggested"))
-    project.set_doc_status(doc_id, "done")
-    dialog = ExportDialog(project)
-    qtbot.addWidget(dialog)
-    dialog.format_box.setCurrentIndex(dialog.format_box.findData("prodigy"))
-    dialog.out_edit.setText(str(tmp_path / "out"))
-    dialog.start()
-    qtbot.waitUntil(lambda: dialog.outcome is not None, timeout=30_000)
-    assert dialog.outcome == "succeeded", dialog.progress_text.text()
-    shown = dialog.progress_text.text()
+    shown = _export_done_article_with_an_undecided_suggestion(qtbot, project, tmp_path / "out", "prodigy")
     assert "Prodigy records answered &quot;ignore&quot; (left out of training)" in shown  # HTML-escaped
     assert "1: 1 holds a suggestion nobody accepted or rejected" in shown
 
