@@ -28,19 +28,24 @@ def add_doc(project, text: str, title: str) -> int:
     return ids[0]
 
 
-def seed(project) -> tuple[int, int]:
-    """Two articles; the first has entity and stance suggestions."""
-    first = add_doc(project, TEXT, "Troops")
-    second = add_doc(project, SECOND, "Air defence")
+def first_drafts() -> list[SpanDraft]:
+    """The suggestions :func:`seed` stores for the first article."""
     sent = (0, TEXT.index(".") + 1)
-    project.store_suggestions(first, SUGGESTER, [
+    return [
         SpanDraft(*at(TEXT, "Macron"), "PERSON", score=0.9),
         SpanDraft(*at(TEXT, "France"), "GPE", score=0.8),
         SpanDraft(*at(TEXT, "Ukraine"), "GPE"),
         SpanDraft(*at(TEXT, "Trump"), "PERSON", score=0.95),
         SpanDraft(*sent, "FAVOR", layer="stance", target="Western troops in Ukraine",
                   holder=at(TEXT, "Macron"), cue="not ruling out", score=0.7),
-    ])
+    ]
+
+
+def seed(project) -> tuple[int, int]:
+    """Two articles; the first has entity and stance suggestions."""
+    first = add_doc(project, TEXT, "Troops")
+    second = add_doc(project, SECOND, "Air defence")
+    project.store_suggestions(first, SUGGESTER, first_drafts())
     project.store_suggestions(second, SUGGESTER, [SpanDraft(*at(SECOND, "Kyiv"), "GPE", score=0.6)])
     return first, second
 

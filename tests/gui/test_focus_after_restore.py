@@ -9,21 +9,13 @@ from dataclasses import replace
 from PySide6.QtCore import QCoreApplication, Qt
 
 from annotator.core.model import SpanDraft
-from tests.gui.editing import SUGGESTER, TEXT, at, open_window, seed
+from tests.gui.editing import SUGGESTER, TEXT, at, first_drafts, open_window, seed
 
 
 def _drafts_with_new_cues() -> list[SpanDraft]:
     """The first article's suggestions as the memory re-applies them: same claims,
     new cues and origin."""
-    sent = (0, TEXT.index(".") + 1)
-    drafts = [
-        SpanDraft(*at(TEXT, "Macron"), "PERSON", score=0.9),
-        SpanDraft(*at(TEXT, "France"), "GPE", score=0.8),
-        SpanDraft(*at(TEXT, "Ukraine"), "GPE"),
-        SpanDraft(*at(TEXT, "Trump"), "PERSON", score=0.95),
-        SpanDraft(*sent, "FAVOR", layer="stance", target="Western troops in Ukraine",
-                  holder=at(TEXT, "Macron"), cue="not ruling out", score=0.7),
-    ]
+    drafts = first_drafts()
     return [replace(d, origin="memory", cue="you labelled this in 1 article") if d.layer == "entity" else
             replace(d, score=0.75) for d in drafts]
 

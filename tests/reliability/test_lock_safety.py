@@ -35,13 +35,19 @@ def _stats_in_another_process(path) -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+def _window_with_one_decision(path):
+    """The window's connection, holding one article with one decision."""
+    window = open_project(path, create=True, annotator="ana")
+    text = "Anna Petrenko met Oleh Marchuk in Kyiv on Monday."
+    (doc_id,), _ = window.add_documents([NewDocument(text, "t", text_hash(text))])
+    window.add_span(doc_id, Span(0, 13, "PERSON"))
+    return window, doc_id
+
+
 def test_reopening_the_project_in_the_same_process_keeps_its_locks(tmp_path):
     path = tmp_path / "p.db"
-    window = open_project(path, create=True, annotator="ana")
+    window, doc_id = _window_with_one_decision(path)
     try:
-        text = "Anna Petrenko met Oleh Marchuk in Kyiv on Monday."
-        (doc_id,), _ = window.add_documents([NewDocument(text, "t", text_hash(text))])
-        window.add_span(doc_id, Span(0, 13, "PERSON"))
         # A background job of the same process opens and closes the project.
         job = open_project(path)
         job.close()
@@ -64,11 +70,8 @@ def test_importing_the_open_project_or_its_side_files_is_refused_without_reading
     """Dropping the project file (or its -wal/-shm) on the window must not read it
     with a plain handle: the import refuses it (E222) before opening anything."""
     path = tmp_path / "p.db"
-    window = open_project(path, create=True, annotator="ana")
+    window, doc_id = _window_with_one_decision(path)
     try:
-        text = "Anna Petrenko met Oleh Marchuk in Kyiv on Monday."
-        (doc_id,), _ = window.add_documents([NewDocument(text, "t", text_hash(text))])
-        window.add_span(doc_id, Span(0, 13, "PERSON"))
         job = open_project(path)  # the window's import job
         try:
             for victim in (path, tmp_path / "p.db-wal", tmp_path / "p.db-shm"):
