@@ -380,7 +380,8 @@ def _add(project: Project, batch: list[tuple[int | None, NewDocument, Record]], 
     known = project.known_text_hashes([d.text_hash for d in docs])
     if run.id is None and any(d.text_hash not in known for d in docs):
         run.id = project.begin_import(run.source)  # in this batch's transaction
-    inserted, duplicates = project.add_documents(docs, span_status=span_status, origin="import", import_run=run.id)
+    inserted, duplicates = project.add_documents(docs, span_status=span_status, origin="import", import_run=run.id,
+                                                  known=known)
     merged = spans = suggestions = 0
     seen: set[str] = set()
     new_ids = iter(inserted)

@@ -602,7 +602,7 @@ class Project:
         return self.conn.execute("SELECT 1 FROM documents WHERE text_hash = ?", (text_hash,)).fetchone() is not None
 
     def add_documents(self, docs: Iterable[NewDocument], *, span_status: str = "accepted", origin: str = "import",
-                      import_run: int | None = None) -> tuple[list[int], int]:
+                      import_run: int | None = None, known: set[str] | None = None) -> tuple[list[int], int]:
         """Store documents and their spans in the caller's transaction (or one of
         its own). Returns (new ids, duplicates); duplicates (of the project or of
         an earlier document in ``docs``) are skipped by text hash.
@@ -611,11 +611,13 @@ class Project:
         triggers done set-wise (see ``_bulk_load``); documents with stance holders
         take the row-by-row path, since a holder needs its entity's id.
         ``import_run`` records the new ids under an unfinished import (see
-        :meth:`begin_import`).
+        :meth:`begin_import`). ``known``: which of the texts' hashes the project
+        already holds, when the caller has just read them in the same transaction.
         """
         docs = list(docs)
         with self.write():
-            known = self.known_text_hashes([d.text_hash for d in docs])
+            # The caller may have looked the hashes up already, in this transaction.
+            known = set(known) if known is not None else self.known_text_hashes([d.text_hash for d in docs])
             fresh: list[NewDocument] = []
             duplicates = 0
             for doc in docs:
