@@ -32,8 +32,7 @@ from PySide6.QtGui import QUndoCommand, QUndoStack
 from annotator.core.errors import AnnotatorError
 from annotator.services.session import Change, Command
 
-__all__ = ["DECISION_LOCK_WAIT_S", "RETRYABLE", "DecisionCommand", "PendingDecisions", "decision_subject",
-           "push_decision"]
+__all__ = ["DECISION_LOCK_WAIT_S", "RETRYABLE", "DecisionCommand", "PendingDecisions", "push_decision"]
 
 #: How long a decision waits for the write lock on the UI thread before it is set
 #: aside in :class:`PendingDecisions` (an import holds it a few tens of ms at most).
@@ -217,18 +216,6 @@ class PendingDecisions(QObject):
         self._reason = ""
         self.changed.emit(0, "")
         return True
-
-
-def decision_subject(command: Command) -> int | None:
-    """The span a decision is about (the one undo focuses), when it names one."""
-    for name in ("spans", "span", "stance"):
-        value = getattr(command, name, None)
-        if isinstance(value, list):
-            value = value[0] if len(value) == 1 else None
-        span_id = getattr(value, "id", None)
-        if isinstance(span_id, int):
-            return span_id
-    return None
 
 
 def push_decision(stack: QUndoStack, command: Command, apply: Callable[[Change], None], *,

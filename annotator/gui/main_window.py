@@ -34,7 +34,7 @@ from annotator.core.model import ADJUDICATED
 from annotator.core.text import text_hash
 from annotator.gui.actions import build_actions
 from annotator.gui.checkpoints import IdleCheckpoints
-from annotator.gui.commands import PendingDecisions, decision_subject, push_decision
+from annotator.gui.commands import PendingDecisions, push_decision
 from annotator.gui.dialogs import AboutDialog, ExportDialog, ImportDialog, ShortcutSheet
 from annotator.gui.document_list import DocumentListPanel
 from annotator.gui.editor import AnnotationEditor
@@ -323,7 +323,7 @@ class MainWindow(QMainWindow):
         what it did on screen goes back (its article opens again, as for any undo)."""
         if command.doc_id != self.editor.doc_id:
             self.load_document(command.doc_id)
-        focus = decision_subject(command)
+        focus = command.subject
         if focus is not None and self.session.span(focus) is not None:
             self.editor.focus_span(focus)
         waiting = len(self.pending_decisions)

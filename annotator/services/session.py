@@ -161,6 +161,12 @@ class Command:
         self.project = project
         self.doc_id = doc_id
 
+    @property
+    def subject(self) -> int | None:
+        """The id of the span the decision is about (the one to focus when it is
+        undone), when it names one span."""
+        return None
+
     def do(self) -> Change:
         with self.project.write():
             return self._do()
@@ -193,6 +199,10 @@ class SetStatusCommand(Command):
         self.focus_after = focus_after
         self._previous: list[tuple[int, str]] = []
 
+    @property
+    def subject(self) -> int | None:
+        return self.spans[0].id if len(self.spans) == 1 else None
+
     def _do(self) -> Change:
         action = "span.accept" if self.status == "accepted" else "span.reject"
         self._previous = self.project.set_span_statuses([s.id for s in self.spans], self.status, action=action)
@@ -213,6 +223,10 @@ class CreateSpanCommand(Command):
         self.span = span
         self.label = label
         self._stored: Span | None = None
+
+    @property
+    def subject(self) -> int | None:
+        return self.span.id
 
     def _do(self) -> Change:
         if self._stored is None:
@@ -243,6 +257,10 @@ class CorrectSpanCommand(Command):
         self.label = label
         self._new: Span | None = None
         self._moved_holders: list[int] = []
+
+    @property
+    def subject(self) -> int | None:
+        return self.span.id
 
     @property
     def replaces_suggestion(self) -> bool:
@@ -297,6 +315,10 @@ class LinkHolderCommand(Command):
         self.stance = stance
         self.holder = holder
         self.label = label
+
+    @property
+    def subject(self) -> int | None:
+        return self.stance.id
 
     def _spans(self) -> list[Span]:
         return [self.stance] + ([self.holder] if self.holder is not None else [])

@@ -232,3 +232,13 @@ def test_relabel_accepted_model_span_records_a_human_origin(session, project):
     assert project.span(macron.id).annotator == "tester"
     session.apply(cmd.undo())
     assert _row(project, macron.id)[1::3] == ("PERSON", "test-suggester")
+
+
+def test_each_decision_names_the_span_it_is_about(session):
+    """Undo of a decision that never reached the project focuses its span again."""
+    france = next(s for s in session.spans() if session.span_text(s) == "France")
+    assert session.accept(france).subject == france.id
+    assert session.relabel("LOC", france).subject == france.id
+    stance = next(s for s in session.spans() if s.layer == "stance")
+    assert session.link_holder(None, stance).subject == stance.id  # its suggested holder taken off
+    assert session.accept_all().subject is None  # several spans: none in particular
